@@ -1,0 +1,33 @@
+# dunning_automation: run and test commands (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+DB ?= dunning
+HTTP_PORT ?= 8069
+
+.PHONY: help deps run test bench stop-db pot
+
+help:
+	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
+	@echo "make test   run the addon's full test suite on a throwaway database"
+	@echo "make bench  time one full dunning evaluation (bench/README.md)"
+	@echo "make stop-db  stop the private PostgreSQL cluster"
+
+deps:
+	@scripts/require_odoo.sh
+	@scripts/install_deps.sh
+
+run: deps
+	@scripts/run.sh "$(DB)" "$(HTTP_PORT)"
+
+test: deps
+	@scripts/test.sh
+
+bench: deps
+	@scripts/bench.sh
+
+pot: deps
+	@scripts/export_pot.sh
+
+stop-db:
+	@scripts/pg.sh stop

@@ -1,0 +1,50 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Dunning Automation",
+    "summary": "Automated reminders for overdue customer invoices: policies, levels, "
+    "daily runs, QWeb emails and a tamper-evident audit trail",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/dunning-automation/dunning_automation",
+    "author": "Dunning Automation Contributors, Odoo Community Association (OCA)",
+    "maintainers": ["dunning-automation"],
+    "license": "AGPL-3",
+    "development_status": "Beta",
+    "application": False,
+    "installable": True,
+    "depends": ["account", "mail"],
+    "external_dependencies": {
+        "python": ["pandas", "scikit-learn", "phonenumbers"],
+    },
+    "data": [
+        # Security
+        "security/dunning_security.xml",
+        "security/ir.model.access.csv",
+        # Data
+        "data/mail_template_data.xml",
+        "data/dunning_policy_data.xml",
+        "data/ir_cron_data.xml",
+        # Views
+        "views/dunning_policy_views.xml",
+        "views/dunning_level_views.xml",
+        "views/dunning_communication_views.xml",
+        "views/dunning_run_views.xml",
+        "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        # Wizards
+        "wizards/dunning_preview_views.xml",
+        "wizards/dunning_pause_views.xml",
+        # Menus
+        "views/dunning_menus.xml",
+    ],
+    "demo": [
+        "demo/dunning_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "dunning_automation/static/tests/tours/*.js",
+        ],
+    },
+}

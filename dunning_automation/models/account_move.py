@@ -1,0 +1,216 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# An invoice whose earliest open instalment falls due within this many days is "due soon".
+DUE_SOON_DAYS = 7
+PAID_STATES = ("paid", "in_payment", "reversed")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    dunning_level_id = fields.Many2one(
+        "dunning.level", string="Dunning Level", readonly=True, copy=False, index="btree_not_null",
+        ondelete="restrict", tracking=True,
+    )
+    dunning_state = fields.Selection(
+        [
+            ("not_due", "Not Due"),
+            ("due_soon", "Due Soon"),
+            ("overdue", "Overdue"),
+            ("in_dunning", "In Dunning"),
+            ("paused", "Paused"),
+            ("escalated", "Escalated"),
+            ("paid", "Paid"),
+        ],
+        compute="_compute_dunning_state",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+    )
+    dunning_last_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    dunning_next_date = fields.Date(
+        string="Next Reminder", readonly=True, copy=False,
+        help="When the next level is due, as of the last evaluation.",
+    )
+    dunning_paused_until = fields.Date(string="Dunning Paused Until", copy=False, tracking=True)
+    dunning_pause_reason = fields.Selection(
+        [
+            ("dispute", "Dispute"),
+            ("promise", "Promise to Pay"),
+            ("manual", "Manual"),
+        ],
+        copy=False,
+        tracking=True,
+    )
+    dunning_communication_line_ids = fields.One2many(
+        "dunning.communication.line", "move_id", string="Dunning History", readonly=True
+    )
+    dunning_collector_id = fields.Many2one(
+        "res.users", string="Collector", compute="_compute_dunning_collector_id",
+        search="_search_dunning_collector_id",
+    )
+
+    @api.depends(
+        "move_type", "state", "payment_state", "dunning_level_id", "dunning_paused_until",
+        "line_ids.date_maturity", "line_ids.reconciled",
+    )
+    def _compute_dunning_state(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.dunning_state = move._dunning_state_on(today)
+
+    def _dunning_state_on(self, today):
+        self.ensure_one()
+        if self.move_type != "out_invoice" or self.state != "posted":
+            return False
+        if self.payment_state in PAID_STATES:
+            return "paid"
+        if self.dunning_paused_until and self.dunning_paused_until >= today:
+            return "paused"
+        if self.dunning_level_id:
+            return "escalated" if self.dunning_level_id.is_final_notice else "in_dunning"
+        open_dates = [
+            line.date_maturity or self.invoice_date
+            for line in self.line_ids
+            if line.display_type == "payment_term" and not line.reconciled
+        ]
+        due = min(filter(None, open_dates), default=self.invoice_date_due)
+        if due and due < today:
+            return "overdue"
+        if due and due <= today + timedelta(days=DUE_SOON_DAYS):
+            return "due_soon"
+        return "not_due"
+
+    @api.depends_context("company")
+    def _compute_dunning_collector_id(self):
+        for move in self:
+            move.dunning_collector_id = move.commercial_partner_id.with_company(move.company_id).dunning_collector_id
+
+    def _search_dunning_collector_id(self, operator, value):
+        return [("commercial_partner_id.dunning_collector_id", operator, value)]
+
+    # ------------------------------------------------------------------
+    # ALERTS
+    # ------------------------------------------------------------------
+
+    def _get_alerts(self):
+        alerts = super()._get_alerts()
+        if self.is_sale_document() and self.state == "draft":
+            warning = self.commercial_partner_id.with_company(self.company_id).dunning_invoice_warning
+            if warning:
+                alerts["dunning_automation_partner_warning"] = {"level": "warning", "message": warning}
+        return alerts
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_dunning_send_now(self):
+        """Send the invoice's customer the reminder due now."""
+        self.ensure_one()
+        if not self.is_sale_document() or self.state != "posted":
+            raise UserError(self.env._("Only posted customer invoices can be dunned."))
+        run = self.env["dunning.run"].with_company(self.company_id)._send_now(self.commercial_partner_id)
+        return run._action_open_communications()
+
+    def action_dunning_resume(self):
+        self.write({"dunning_paused_until": False, "dunning_pause_reason": False})
+
+    # ------------------------------------------------------------------
+    # HELPERS FOR THE RUN
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _dunning_write_next_dates(self, next_dates):
+        """Store the engine's next dates, one query per distinct date, only where they changed."""
+        moves = self.browse(list(next_dates))
+        moves_by_date = defaultdict(list)
+        for move in moves:
+            if move.dunning_next_date != next_dates[move.id]:
+                moves_by_date[next_dates[move.id]].append(move.id)
+        for next_date, move_ids in moves_by_date.items():
+            self.browse(move_ids).write({"dunning_next_date": next_date})
+
+    @api.model
+    def _dunning_refresh_states(self, company, today):
+        """Recompute the states that the passing of time changes (due soon, overdue, pause over)."""
+        moves = self.search([
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            "|",
+            "&", ("dunning_state", "in", ("not_due", "due_soon")),
+            ("invoice_date_due", "<=", today + timedelta(days=DUE_SOON_DAYS)),
+            "&", ("dunning_state", "=", "paused"), ("dunning_paused_until", "<", today),
+        ])
+        for move in moves:
+            state = move._dunning_state_on(today)
+            if state != move.dunning_state:
+                move.dunning_state = state
+
+    def _portal_ensure_tokens(self):
+        """Give every move an access token in one query (``_portal_ensure_token`` writes one by one)."""
+        missing = self.filtered(lambda move: not move.access_token)
+        if missing:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                    tuple(missing.ids),
+                )
+            )
+            missing.invalidate_recordset(["access_token"])
+
+    @api.model
+    def _dunning_log_communications(self, communications):
+        """One chatter note per reminder on each invoice it lists, created in one batch."""
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        values = []
+        for communication in communications:
+            state = dict(communication._fields["state"]._description_selection(self.env))[communication.state]
+            body = Markup("<p>%s</p>") % self.env._(
+                "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
+                level=communication.level_id.name,
+                recipient=communication.email_to or communication.recipient_id.display_name,
+                channel=communication.channel,
+                state=state,
+            )
+            if communication.failure_reason:
+                body += Markup("<p>%s</p>") % communication.failure_reason
+            values += [
+                {
+                    "model": "account.move",
+                    "res_id": move.id,
+                    "message_type": "notification",
+                    "subtype_id": subtype_id,
+                    "body": body,
+                    "author_id": communication.user_id.partner_id.id,
+                }
+                for move in communication.move_ids
+            ]
+        if values:
+            self.env["mail.message"].sudo().create(values)
+
+    def _dunning_pdf_attachments(self):
+        """The invoices' PDFs, generated for those that have none yet."""
+        attachments = self.invoice_pdf_report_id
+        for move in self.filtered(lambda move: not move.invoice_pdf_report_id):
+            pdf, _report_type = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
+                "account.account_invoices", move.ids
+            )
+            attachments |= self.env["ir.attachment"].sudo().create({
+                "name": f"{move._get_invoice_report_filename()}",
+                "raw": pdf,
+                "mimetype": "application/pdf",
+                "res_model": move._name,
+                "res_id": move.id,
+            })
+        return attachments

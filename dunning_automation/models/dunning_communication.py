@@ -1,0 +1,272 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import hashlib
+import json
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
+DELIVERY_FIELDS = frozenset({"state", "failure_type", "failure_reason", "mail_id", "sent_date"})
+# Namespace of the per-company advisory lock that serialises the hash chain.
+CHAIN_LOCK_NAMESPACE = 0x64756E  # "dun"
+
+
+class DunningCommunication(models.Model):
+    """One reminder sent (or attempted): an append-only, hash-chained audit record."""
+
+    _name = "dunning.communication"
+    _description = "Dunning Communication"
+    _order = "dunning_date desc, id desc"
+    _rec_name = "name"
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True, ondelete="restrict"
+    )
+    partner_name = fields.Char(string="Customer Name", readonly=True)
+    partner_address = fields.Text(string="Customer Address", readonly=True)
+    recipient_id = fields.Many2one("res.partner", string="Sent To", readonly=True, ondelete="restrict")
+    email_to = fields.Char(readonly=True)
+    email_cc = fields.Char(readonly=True)
+    level_id = fields.Many2one("dunning.level", required=True, index=True, readonly=True, ondelete="restrict")
+    policy_id = fields.Many2one(related="level_id.policy_id", store=True)
+    channel = fields.Selection(
+        selection=lambda self: self.env["dunning.level"]._fields["channel"].selection,
+        required=True,
+        readonly=True,
+    )
+    mail_template_id = fields.Many2one("mail.template", string="Template", readonly=True, ondelete="restrict")
+    run_id = fields.Many2one("dunning.run", index=True, readonly=True, ondelete="restrict")
+    user_id = fields.Many2one("res.users", string="Sent By", readonly=True, default=lambda self: self.env.user)
+    dunning_date = fields.Date(required=True, readonly=True, index=True)
+    line_ids = fields.One2many("dunning.communication.line", "communication_id", readonly=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        "dunning_communication_move_rel",
+        "communication_id",
+        "move_id",
+        string="Invoices",
+        readonly=True,
+    )
+    subject = fields.Char(readonly=True)
+    body_html = fields.Html(string="Body", readonly=True, sanitize=False)
+    mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null", index="btree_not_null")
+    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True, ondelete="set null", index="btree_not_null")
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("bounced", "Bounced"),
+        ],
+        required=True,
+        default="queued",
+        readonly=True,
+        index=True,
+    )
+    failure_type = fields.Char(readonly=True)
+    failure_reason = fields.Text(readonly=True)
+    sent_date = fields.Datetime(readonly=True)
+    idempotency_key = fields.Char(required=True, readonly=True, copy=False)
+    chain_index = fields.Integer(readonly=True, copy=False)
+    hash_previous = fields.Char(readonly=True, copy=False)
+    hash = fields.Char(readonly=True, copy=False)
+
+    _idempotency_key_uniq = models.Constraint(
+        "UNIQUE(idempotency_key)",
+        "This reminder was already sent: the same customer cannot get the same level through the "
+        "same channel twice on the same day.",
+    )
+    _chain_index_uniq = models.UniqueIndex("(company_id, chain_index) WHERE chain_index IS NOT NULL")
+
+    @api.depends("level_id", "partner_name", "dunning_date")
+    def _compute_name(self):
+        for communication in self:
+            communication.name = f"{communication.partner_name} · {communication.level_id.name} · {communication.dunning_date}"
+
+    # ------------------------------------------------------------------
+    # IMMUTABILITY
+    # ------------------------------------------------------------------
+
+    def _raise_immutable(self):
+        raise UserError(
+            self.env._(
+                "Dunning communications are an audit trail: they cannot be changed or deleted. "
+                "Only their delivery state follows the email."
+            )
+        )
+
+    def write(self, vals):
+        if set(vals) - DELIVERY_FIELDS:
+            self._raise_immutable()
+        return super().write(vals)
+
+    def unlink(self):
+        self._raise_immutable()
+
+    @api.model
+    def _idempotency_key(self, company, partner, level, channel, dunning_date, move=None):
+        """The key that makes the same reminder impossible twice."""
+        parts = [company.id, partner.id, level.id, channel, dunning_date.isoformat()]
+        if move:
+            parts.append(move.id)
+        return "-".join(map(str, parts))
+
+    # ------------------------------------------------------------------
+    # HASH CHAIN
+    # ------------------------------------------------------------------
+
+    def _snapshot_payload(self):
+        """Canonical text of what the record froze (not the partner id: a merge may rewrite it)."""
+        self.ensure_one()
+        return json.dumps(
+            [
+                self.company_id.id,
+                self.chain_index,
+                self.hash_previous or "",
+                self.idempotency_key,
+                self.partner_name or "",
+                self.partner_address or "",
+                self.email_to or "",
+                self.email_cc or "",
+                self.level_id.id,
+                self.channel,
+                self.mail_template_id.id or 0,
+                self.run_id.id or 0,
+                self.user_id.id or 0,
+                str(self.dunning_date),
+                self.subject or "",
+                str(self.body_html or ""),
+                self.line_ids._snapshot(),
+            ],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def _compute_hash(self):
+        self.ensure_one()
+        return hashlib.sha256(self._snapshot_payload().encode()).hexdigest()
+
+    def _seal(self, values_by_id=None):
+        """Freeze the rendered message and chain the records to their company's previous one.
+
+        ``values_by_id`` gives, per record, the rendered values (subject, body, mail) written
+        together with the hash. Records are chained in id order, under a per-company lock so that
+        two concurrent runs cannot fork the chain.
+        """
+        if self.filtered("hash"):
+            self._raise_immutable()
+        values_by_id = values_by_id or {}
+        for company, communications in self.sorted("id").grouped("company_id").items():
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", CHAIN_LOCK_NAMESPACE, company.id)
+            )
+            self.env.cr.execute(
+                SQL(
+                    """SELECT chain_index, hash FROM dunning_communication
+                        WHERE company_id = %s AND hash IS NOT NULL
+                     ORDER BY chain_index DESC LIMIT 1""",
+                    company.id,
+                )
+            )
+            chain_index, previous = self.env.cr.fetchone() or (0, "")
+            for communication in communications:
+                chain_index += 1
+                # bypass the immutability guard: this is the one moment the snapshot is written
+                models.Model.write(
+                    communication,
+                    {
+                        **values_by_id.get(communication.id, {}),
+                        "chain_index": chain_index,
+                        "hash_previous": previous,
+                    },
+                )
+                previous = communication._compute_hash()
+                models.Model.write(communication, {"hash": previous})
+
+    @api.model
+    def _find_broken_link(self, company):
+        """The first record of the company's chain whose hash does not match, or an empty set."""
+        previous = ""
+        communications = self.sudo().search(
+            [("company_id", "=", company.id), ("chain_index", "!=", False)], order="chain_index"
+        )
+        expected_index = 0
+        for batch in communications.grouped(lambda c: c.chain_index // 1000).values():
+            for communication in batch:
+                expected_index += 1
+                if (
+                    communication.chain_index != expected_index
+                    or (communication.hash_previous or "") != previous
+                    or communication.hash != communication._compute_hash()
+                ):
+                    return communication
+                previous = communication.hash
+            batch.invalidate_recordset()
+        return self.browse()
+
+    def action_verify_chain(self):
+        """Verify the hash chain of the current companies and name the first broken link."""
+        messages, broken = [], False
+        for company in self.env.companies:
+            link = self._find_broken_link(company)
+            if link:
+                broken = True
+                messages.append(
+                    self.env._(
+                        "%(company)s: the audit trail is broken at %(record)s (#%(index)s).",
+                        company=company.name, record=link.name, index=link.chain_index,
+                    )
+                )
+            else:
+                messages.append(self.env._("%(company)s: the audit trail is intact.", company=company.name))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Audit trail verification"),
+                "message": "\n".join(messages),
+                "type": "danger" if broken else "success",
+                "sticky": broken,
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # DELIVERY
+    # ------------------------------------------------------------------
+
+    def _set_delivery(self, state, failure_type=False, failure_reason=False):
+        values = {"state": state, "failure_type": failure_type, "failure_reason": failure_reason}
+        if state == "sent":
+            values["sent_date"] = fields.Datetime.now()
+        self.sudo().write(values)
+
+    @api.model
+    def _update_from_mails(self, mails, state, failure_type=False, failure_reason=False):
+        """Follow the delivery of the dunning emails among ``mails``."""
+        communications = self.sudo().search([("mail_id", "in", mails.ids), ("state", "!=", "bounced")])
+        communications._set_delivery(state, failure_type, failure_reason)
+
+    # ------------------------------------------------------------------
+    # TEMPLATE HELPERS
+    # ------------------------------------------------------------------
+
+    def _totals_by_currency(self):
+        """[(currency, amount due)] of the listed documents, one per currency, never summed across."""
+        self.ensure_one()
+        totals = defaultdict(float)
+        for line in self.line_ids:
+            totals[line.currency_id] += line.amount_residual
+        return sorted(totals.items(), key=lambda item: item[0].name)
+
+    def _invoice_lines(self):
+        self.ensure_one()
+        return self.line_ids.filtered(lambda line: line.amount_residual > 0)
+
+    def _credit_lines(self):
+        self.ensure_one()
+        return self.line_ids.filtered(lambda line: line.amount_residual < 0)

@@ -1,0 +1,113 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+MIN_TRIGGER_DAYS = -365
+MAX_TRIGGER_DAYS = 3650
+
+
+class DunningLevel(models.Model):
+    """One step of a dunning policy: when it triggers, through which channel, with which message."""
+
+    _name = "dunning.level"
+    _description = "Dunning Level"
+    _order = "policy_id, sequence, trigger_days, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    policy_id = fields.Many2one("dunning.policy", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    trigger_days = fields.Integer(
+        string="Trigger (days)",
+        required=True,
+        help="Days from the due date: negative for a courtesy reminder before the due date.",
+    )
+    min_days_since_previous = fields.Integer(
+        string="Days Since Previous Reminder",
+        default=7,
+        help="Minimum days since the customer's previous reminder before this one is sent.",
+    )
+    channel = fields.Selection(
+        [("email", "Email")],
+        required=True,
+        default="email",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain="[('model', '=', 'dunning.communication')]",
+        ondelete="restrict",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Collector Activity",
+        ondelete="restrict",
+        help="Schedules this activity for the customer's collector when the level is reached.",
+    )
+    activity_delay_days = fields.Integer(string="Activity Due In (days)", default=0)
+    attach_invoice_pdf = fields.Boolean(
+        string="Attach Invoice PDFs",
+        help="Attach the PDF of each listed invoice to the email.",
+    )
+    is_final_notice = fields.Boolean(
+        string="Final Notice",
+        help="The last warning before escalation: invoices at this level are escalated.",
+    )
+    set_invoice_warning = fields.Boolean(
+        string="Warn on New Invoices",
+        help="Put a warning on the customer that every new invoice shows while it is in dunning "
+        "at this level.",
+    )
+    invoice_warning = fields.Text(
+        translate=True,
+        help="The warning new invoices of the customer show.",
+    )
+
+    _min_days_positive = models.Constraint(
+        "CHECK(min_days_since_previous >= 0 AND activity_delay_days >= 0)",
+        "Delays cannot be negative.",
+    )
+
+    @api.constrains("trigger_days")
+    def _check_trigger_days(self):
+        for level in self:
+            if not MIN_TRIGGER_DAYS <= level.trigger_days <= MAX_TRIGGER_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The trigger of level %(level)s must lie between %(min)s and %(max)s days.",
+                        level=level.name, min=MIN_TRIGGER_DAYS, max=MAX_TRIGGER_DAYS,
+                    )
+                )
+
+    @api.constrains("policy_id", "sequence", "trigger_days")
+    def _check_policy_order(self):
+        for policy in self.policy_id:
+            levels = policy.level_ids.sorted(lambda level: (level.sequence, level.id))
+            days = levels.mapped("trigger_days")
+            if len(set(days)) != len(days):
+                raise ValidationError(
+                    self.env._("Two levels of policy %(policy)s have the same trigger.", policy=policy.name)
+                )
+            if days != sorted(days):
+                raise ValidationError(
+                    self.env._(
+                        "The levels of policy %(policy)s must trigger later as their sequence grows.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("channel", "mail_template_id")
+    def _check_channel_template(self):
+        for level in self:
+            if level.channel == "email" and not level.mail_template_id:
+                raise ValidationError(
+                    self.env._("The email level %(level)s needs an email template.", level=level.name)
+                )
+            if level.mail_template_id and not level.mail_template_id.active:
+                raise ValidationError(
+                    self.env._(
+                        "The email template %(template)s of level %(level)s is archived.",
+                        template=level.mail_template_id.name, level=level.name,
+                    )
+                )

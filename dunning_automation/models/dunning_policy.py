@@ -1,0 +1,126 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .. import engine
+
+
+class DunningPolicy(models.Model):
+    """Which invoices a company chases, how reminders are grouped, and its ordered levels."""
+
+    _name = "dunning.policy"
+    _description = "Dunning Policy"
+    _check_company_auto = True
+    _order = "company_id, sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    level_ids = fields.One2many("dunning.level", "policy_id", string="Levels", copy=True)
+    journal_ids = fields.Many2many(
+        "account.journal",
+        string="Journals",
+        check_company=True,
+        domain="[('type', '=', 'sale')]",
+        help="Only invoices of these journals are chased; all sales journals when empty.",
+    )
+    partner_category_ids = fields.Many2many(
+        "res.partner.category",
+        string="Customer Tags",
+        help="Only customers with one of these tags are chased; all customers when empty.",
+    )
+    min_residual = fields.Monetary(
+        string="Minimum Residual",
+        currency_field="currency_id",
+        help="Invoices whose amount due (company currency) is below this are not chased.",
+    )
+    grouping = fields.Selection(
+        [
+            ("partner", "One reminder per customer"),
+            ("invoice", "One reminder per invoice"),
+        ],
+        required=True,
+        default="partner",
+        help="One reminder per customer lists all of its due invoices and credits.",
+    )
+    cc_invoice_contact = fields.Boolean(
+        string="Cc Invoice Contacts",
+        help="Copy the contacts the invoices were addressed to, when they differ from the "
+        "customer's dunning contact.",
+    )
+    skip_archived_partners = fields.Boolean(
+        string="Skip Archived Customers",
+        default=True,
+        help="Archived customers are not reminded; the run records them as skipped.",
+    )
+    level_count = fields.Integer(compute="_compute_level_count")
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)
+
+    @api.constrains("active", "level_ids")
+    def _check_active_policy_has_levels(self):
+        for policy in self:
+            if policy.active and not policy.level_ids:
+                raise ValidationError(
+                    self.env._("The dunning policy %(policy)s needs at least one level to be active.",
+                               policy=policy.display_name)
+                )
+
+    # ------------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------------
+
+    def _engine_levels(self):
+        """The policy's levels as the rule engine sees them, in sequence order."""
+        self.ensure_one()
+        return [
+            engine.Level(
+                id=level.id,
+                trigger_days=level.trigger_days,
+                min_days_since_previous=level.min_days_since_previous,
+            )
+            for level in self.level_ids.sorted(lambda level: (level.sequence, level.trigger_days))
+        ]
+
+    def _covers_partner(self, partner):
+        """Whether the partner's tags let this policy chase it."""
+        self.ensure_one()
+        return not self.partner_category_ids or bool(partner.category_id & self.partner_category_ids)
+
+    def _engine_items(self, rows):
+        """Turn open receivable rows (``dunning.run._fetch_open_items``) into engine items,
+        leaving out invoices of other journals and invoices below the minimum residual."""
+        self.ensure_one()
+        journal_ids = set(self.journal_ids.ids)
+        residual_by_move = defaultdict(float)
+        for row in rows:
+            residual_by_move[row["move_id"]] += row["amount_residual"]
+        return [
+            engine.OpenItem(
+                line_id=row["line_id"],
+                move_id=row["move_id"],
+                partner_id=row["partner_id"],
+                date_maturity=row["date_maturity"],
+                amount_residual=row["amount_residual"],
+                invoice_date=row["invoice_date"],
+                level_id=row["level_id"],
+                last_date=row["last_date"],
+                paused_until=row["paused_until"],
+            )
+            for row in rows
+            if row["amount_residual"] < 0
+            or (
+                (not journal_ids or row["journal_id"] in journal_ids)
+                and residual_by_move[row["move_id"]] >= self.min_residual
+            )
+        ]

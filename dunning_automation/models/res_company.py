@@ -1,0 +1,76 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+# (xml id of the email template, trigger days, days since previous reminder, final notice)
+DEFAULT_LEVELS = [
+    ("mail_template_dunning_courtesy", -3, 0, False),
+    ("mail_template_dunning_first", 7, 7, False),
+    ("mail_template_dunning_second", 21, 10, False),
+    ("mail_template_dunning_final", 45, 14, True),
+]
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    dunning_policy_id = fields.Many2one(
+        "dunning.policy",
+        string="Default Dunning Policy",
+        domain="[('company_id', '=', id)]",
+        help="The policy for customers that have none of their own.",
+    )
+    dunning_tolerance = fields.Monetary(
+        string="Dunning Tolerance",
+        currency_field="currency_id",
+        help="Customers whose overdue total is below this amount are not reminded.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._dunning_create_default_policies()
+        return companies
+
+    def _dunning_create_default_policies(self):
+        """Give the companies without a default policy the four standard levels."""
+        _ = self.env._
+        names = [_("Courtesy reminder"), _("First reminder"), _("Second reminder"), _("Final notice")]
+        for company in self.filtered(lambda company: not company.dunning_policy_id):
+            templates = [self.env.ref(f"dunning_automation.{xmlid}", raise_if_not_found=False)
+                         for xmlid, *_rest in DEFAULT_LEVELS]
+            if not all(templates):
+                return  # module being installed: the data file calls this again once templates exist
+            policy = self.env["dunning.policy"].sudo().create({
+                "name": _("Standard dunning"),
+                "company_id": company.id,
+                "level_ids": [
+                    Command.create({
+                        "name": name,
+                        "sequence": index * 10,
+                        "trigger_days": trigger_days,
+                        "min_days_since_previous": min_days,
+                        "channel": "email",
+                        "mail_template_id": template.id,
+                        "is_final_notice": final,
+                        "set_invoice_warning": final,
+                    })
+                    for index, (name, template, (_xmlid, trigger_days, min_days, final))
+                    in enumerate(zip(names, templates, DEFAULT_LEVELS))
+                ],
+            })
+            company.sudo().dunning_policy_id = policy
+
+    def _dunning_check_configuration(self):
+        """Refuse to run when every email would fail for a company-wide reason."""
+        self.ensure_one()
+        if not (self.email or self.partner_id.email):
+            raise UserError(
+                self.env._(
+                    "The company %(company)s has no email address: reminders cannot be sent. "
+                    "Set one in Settings > Companies.",
+                    company=self.name,
+                )
+            )

@@ -1,0 +1,10 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    dunning_policy_id = fields.Many2one(related="company_id.dunning_policy_id", readonly=False)
+    dunning_tolerance = fields.Monetary(related="company_id.dunning_tolerance", readonly=False)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run the full test suite of the addons on throwaway databases and print
+# "odoo: N passed, N failed, N skipped". Exit non-zero on any failure, error, skipped test, or no test.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/require_odoo.sh || exit 2
+db_opts=$(scripts/pg.sh start) || exit 2
+logdir="$top/.local/logs"
+mkdir -p "$logdir"
+log="$logdir/test.log"
+db="dunning_test_$$"
+harness_db="dunning_harness_$$"
+: >"$log"
+
+cleanup() {
+    for name in "$db" "$harness_db"; do
+        python3 scripts/dropdb.py $db_opts "$name" >/dev/null 2>&1 || true
+    done
+}
+trap cleanup EXIT
+
+echo "Installing dunning_automation (with demo data) and running its tests on database $db; log: $log"
+# shellcheck disable=SC2086
+python3 -m odoo $db_opts -d "$db" --addons-path="$top" --with-demo \
+    -i dunning_automation --test-enable --test-tags=/dunning_automation \
+    --http-port="${DUNNING_TEST_HTTP_PORT:-18069}" --workers=0 --max-cron-threads=0 \
+    --log-level=info --log-handler=odoo.tests:INFO >>"$log" 2>&1
+odoo_rc=$?
+
+echo "Running the crash and concurrency harness on database $harness_db"
+# shellcheck disable=SC2086
+python3 -m tests_harness $db_opts --addons-path="$top" -d "$harness_db" >>"$log" 2>&1
+harness_rc=$?
+
+python3 scripts/test_summary.py "$log" --odoo-rc "$odoo_rc" --harness-rc "$harness_rc"
