@@ -15,7 +15,7 @@ harness_db="dunning_harness_$$"
 
 cleanup() {
     for name in "$db" "$harness_db"; do
-        python3 scripts/dropdb.py $db_opts "$name" >/dev/null 2>&1 || true
+        python3 scripts/db.py drop $db_opts "$name" >/dev/null 2>&1 || true
     done
 }
 trap cleanup EXIT

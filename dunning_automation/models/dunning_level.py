@@ -15,7 +15,7 @@ class DunningLevel(models.Model):
     _order = "policy_id, sequence, trigger_days, id"
 
     name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
+    sequence = fields.Integer(default=100, help="New levels come last.")
     policy_id = fields.Many2one("dunning.policy", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     trigger_days = fields.Integer(

@@ -6,18 +6,22 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from psycopg2.errors import UniqueViolation
+from psycopg2.errors import LockNotAvailable, SerializationFailure, UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize, split_every
+from odoo.tools import SQL, email_normalize, mute_logger, split_every
 
 from .. import engine
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
+MAX_ATTEMPTS = 3
+# Namespace of the session advisory lock that serialises the batches of concurrent runs.
+BATCH_LOCK_NAMESPACE = 0x64756E + 1
+CONCURRENCY_ERRORS = (UniqueViolation, SerializationFailure, LockNotAvailable)
 SKIP_EXCLUDED = "excluded"
 SKIP_ARCHIVED = "archived"
 SKIP_ALREADY_SENT = "already_sent"
@@ -211,24 +215,32 @@ class DunningRun(models.Model):
                 reminders += company_reminders
                 skipped.update(company_skipped)
         self.write({"skip_counts": dict(Counter(skipped.values())), "error_log": "\n".join(errors) or False})
+        if commit:
+            self.env["ir.cron"]._commit_progress(0, remaining=len(reminders))
         batch_size = int(
             self.env["ir.config_parameter"].sudo().get_param("dunning_automation.batch_size", DEFAULT_BATCH_SIZE)
         )
         remaining = len(reminders)
         for batch in split_every(batch_size, reminders):
+            if commit:
+                self._acquire_batch_lock()
             try:
-                self._process_batch(list(batch))
+                self._process_batch(list(batch), commit=commit)
             except Exception:
                 if not commit:
                     raise
                 self.env.cr.rollback()
+                self._release_batch_lock()
                 _logger.exception("Dunning run %s failed on a batch", self.id)
                 self.write({"state": "failed", "error_log": traceback.format_exc(), "date_end": fields.Datetime.now()})
                 self.env["ir.cron"]._commit_progress(0, remaining=remaining)
                 raise
             remaining -= len(batch)
-            if commit and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return  # out of time: the scheduler runs the job again and it resumes idempotently
+            if commit:
+                time_left = self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+                self._release_batch_lock()
+                if not time_left:
+                    return  # out of time: the scheduler runs the job again and it resumes idempotently
         for company in self.company_ids:
             self.env["account.move"]._dunning_refresh_states(company, self.date)
         self.write({"state": "done", "date_end": fields.Datetime.now()})
@@ -287,13 +299,17 @@ class DunningRun(models.Model):
                 else:
                     reminders.append(Reminder(company, policy, decision))
         if not dry_run:
-            self.env["account.move"]._dunning_write_next_dates(next_dates)
+            try:
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    self.env["account.move"]._dunning_write_next_dates(next_dates)
+            except CONCURRENCY_ERRORS:
+                _logger.info("Dunning run %s: another run is updating the next dates", self.id)
         return reminders, skipped
 
     def _split_per_invoice(self, company, policy, decision, rows_by_partner):
-        lines_by_move = defaultdict(list)
+        rows_by_move = defaultdict(list)
         for row in rows_by_partner[decision.partner_id]:
-            lines_by_move[row["move_id"]].append(row["line_id"])
+            rows_by_move[row["move_id"]].append(row)
         return [
             Reminder(
                 company,
@@ -302,7 +318,12 @@ class DunningRun(models.Model):
                     partner_id=decision.partner_id,
                     level_id=level_id,
                     advancing={move_id: level_id},
-                    line_ids=lines_by_move[move_id],
+                    line_ids=[row["line_id"] for row in rows_by_move[move_id]],
+                    overdue_total=sum(
+                        row["amount_residual"]
+                        for row in rows_by_move[move_id]
+                        if (row["date_maturity"] or row["invoice_date"] or self.date) < self.date
+                    ),
                 ),
                 move=self.env["account.move"].browse(move_id),
             )
@@ -312,8 +333,7 @@ class DunningRun(models.Model):
     @api.model
     def _fetch_open_items(self, company, partners=None):
         """Open receivable lines of ``company`` in one query, as dicts."""
-        self.env["account.move.line"].flush_model()
-        self.env["account.move"].flush_model()
+        self.env.flush_all()
         partner_filter = (
             SQL("AND partner.commercial_partner_id IN %s", tuple(partners.ids)) if partners else SQL()
         )
@@ -362,21 +382,33 @@ class DunningRun(models.Model):
     # SENDING
     # ------------------------------------------------------------------
 
-    def _process_batch(self, reminders):
-        """Write the batch's communications, queued emails and invoice updates in one transaction."""
-        try:
-            with self.env.cr.savepoint():
-                self._send_reminders(reminders)
-        except UniqueViolation:
-            # Another run sent some of these at the same moment: redo them one by one, so that
-            # the others still go out and the duplicates are refused by the database.
-            _logger.info("Dunning run %s: concurrent run detected, retrying one by one", self.id)
-            for reminder in reminders:
-                try:
-                    with self.env.cr.savepoint():
-                        self._send_reminders([reminder])
-                except UniqueViolation:
-                    self._count_skips([SKIP_ALREADY_SENT])
+    def _acquire_batch_lock(self):
+        """Take the database-wide dunning batch lock, then start a transaction that sees every
+        batch committed before (under REPEATABLE READ, a lock waited for inside the transaction
+        would leave it on a snapshot taken before the wait)."""
+        self.env.cr.execute(SQL("SELECT pg_advisory_lock(%s, 0)", BATCH_LOCK_NAMESPACE))
+        self.env["ir.cron"]._commit_progress(0)
+
+    def _release_batch_lock(self):
+        self.env.cr.execute(SQL("SELECT pg_advisory_unlock(%s, 0)", BATCH_LOCK_NAMESPACE))
+
+    def _process_batch(self, reminders, commit=False):
+        """Write the batch's communications, queued emails and invoice updates in one transaction.
+
+        When another run works on the same customers at the same moment, the database refuses
+        the second reminder (idempotency key) or the concurrent update; with ``commit`` the batch
+        starts over on a fresh snapshot, where the other run's reminders are seen and skipped.
+        """
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.env.cr.savepoint():
+                    self._send_reminders(reminders)
+                return
+            except CONCURRENCY_ERRORS as error:
+                if not commit or attempt == MAX_ATTEMPTS:
+                    raise
+                _logger.info("Dunning run %s: concurrent run detected (%s), retrying the batch", self.id, error.pgcode)
+                self.env.cr.rollback()
 
     def _count_skips(self, reasons):
         if reasons:
@@ -480,20 +512,12 @@ class DunningRun(models.Model):
         """Queue the emails (sending happens later, through the mail queue) and seal the records."""
         sealed_values = {}
         failures = defaultdict(list)  # (failure type, reason) -> communications
-        blacklisted = set(
-            self.env["mail.blacklist"].sudo().search(
-                [("email", "in", [email_normalize(email) for email in communications.mapped("email_to")])]
-            ).mapped("email")
-        )
+        blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(communications.mapped("email_to"))
         sendable = self.env["dunning.communication"]
         for communication in communications:
-            email = email_normalize(communication.email_to or "")
-            if not communication.email_to:
-                failures[("mail_email_missing", self.env._("The contact %(contact)s has no email address.", contact=communication.recipient_id.display_name))].append(communication)
-            elif not email:
-                failures[("mail_email_invalid", self.env._("The email address %(email)s is invalid.", email=communication.email_to))].append(communication)
-            elif email in blacklisted:
-                failures[("mail_bl", self.env._("The email address %(email)s is blacklisted.", email=email))].append(communication)
+            problem = communication.recipient_id._dunning_email_problem(blacklisted)
+            if problem:
+                failures[problem].append(communication)
             else:
                 sendable |= communication
         for template, template_communications in sendable.grouped("mail_template_id").items():

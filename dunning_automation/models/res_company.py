@@ -63,6 +63,11 @@ class ResCompany(models.Model):
             })
             company.sudo().dunning_policy_id = policy
 
+    def _dunning_demo_install_chart(self):
+        """Demo data: give the demo companies the generic chart of accounts."""
+        for company in self.filtered(lambda company: not company.chart_template):
+            self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+
     def _dunning_check_configuration(self):
         """Refuse to run when every email would fail for a company-wide reason."""
         self.ensure_one()

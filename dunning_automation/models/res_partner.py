@@ -3,6 +3,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import email_normalize
 
 
 class ResPartner(models.Model):
@@ -39,12 +40,14 @@ class ResPartner(models.Model):
     )
     dunning_currency_id = fields.Many2one("res.currency", compute="_compute_dunning_amounts")
     dunning_amount_due = fields.Monetary(
-        string="Total Due", currency_field="dunning_currency_id", compute="_compute_dunning_amounts"
+        string="Total Due", currency_field="dunning_currency_id", compute="_compute_dunning_amounts",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_amount_overdue = fields.Monetary(
-        string="Total Overdue", currency_field="dunning_currency_id", compute="_compute_dunning_amounts"
+        string="Total Overdue", currency_field="dunning_currency_id", compute="_compute_dunning_amounts",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
-    dunning_communication_count = fields.Integer(compute="_compute_dunning_communication_count")
+    dunning_communication_count = fields.Integer(compute="_compute_dunning_communication_count", groups="account.group_account_invoice,account.group_account_readonly")
 
     @api.depends("child_ids.type", "child_ids.active", "commercial_partner_id")
     def _compute_dunning_contact_id(self):
@@ -117,6 +120,26 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # HELPERS FOR THE RUN
     # ------------------------------------------------------------------
+
+    @api.model
+    def _dunning_blacklisted_emails(self, emails):
+        """The normalized addresses among ``emails`` that are on the mail blacklist."""
+        normalized = {email_normalize(email or "") for email in emails} - {False}
+        return set(self.env["mail.blacklist"].sudo().search([("email", "in", list(normalized))]).mapped("email"))
+
+    def _dunning_email_problem(self, blacklisted):
+        """(failure type, message) when a reminder cannot be emailed to this contact, else None."""
+        self.ensure_one()
+        if not self.email:
+            return "mail_email_missing", self.env._(
+                "The contact %(contact)s has no email address.", contact=self.display_name
+            )
+        email = email_normalize(self.email)
+        if not email:
+            return "mail_email_invalid", self.env._("The email address %(email)s is invalid.", email=self.email)
+        if email in blacklisted:
+            return "mail_bl", self.env._("The email address %(email)s is blacklisted.", email=email)
+        return None
 
     def _dunning_collector(self):
         """Who a dunning activity for this customer is assigned to."""

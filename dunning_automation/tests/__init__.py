@@ -4,4 +4,5 @@ from . import test_dunning_run
 from . import test_dunning_communication
 from . import test_security
 from . import test_cron
-
+from . import test_ui
+from . import test_risk_scorer

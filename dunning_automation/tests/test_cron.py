@@ -44,11 +44,11 @@ class TestDunningCron(DunningCommon):
         batches = []
         process_batch = DunningRun._process_batch
 
-        def crash_on_second_batch(run, reminders):
+        def crash_on_second_batch(run, reminders, commit=False):
             batches.append(reminders)
             if len(batches) >= 2:  # the scheduler retries a failed job: it keeps failing
                 raise RuntimeError("injected crash between batches")
-            return process_batch(run, reminders)
+            return process_batch(run, reminders, commit=commit)
 
         with patch.object(DunningRun, "_process_batch", crash_on_second_batch), mute_logger(
             "odoo.addons.dunning_automation.models.dunning_run", "odoo.addons.base.models.ir_cron"

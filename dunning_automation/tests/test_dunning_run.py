@@ -1,11 +1,13 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
 from freezegun import freeze_time
 from psycopg2.errors import UniqueViolation
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import TODAY, DunningCommon, days
 
@@ -170,7 +172,12 @@ class TestDunningRun(DunningCommon):
         self.assertFalse(self.env["mail.mail"].search([("model", "=", "dunning.communication"), ("email_to", "like", "optout")]))
 
     def test_broken_template_fails_only_its_reminders(self):
-        self.first.mail_template_id.sudo().subject = "{{ object.does_not_exist }}"
+        # as a template broken by an upgrade or a translation: saving it through the ORM is refused
+        self.env.cr.execute(SQL(
+            "UPDATE mail_template SET subject = %s WHERE id = %s",
+            json.dumps({"en_US": "{{ object.does_not_exist }}"}), self.first.mail_template_id.id,
+        ))
+        self.env.invalidate_all()
         self._invoice(self.customer, days(-8))
         self._invoice(self.other_customer, days(2))  # courtesy reminder: another template
         with mute_logger("odoo.addons.mail.models.mail_render_mixin", "odoo.addons.dunning_automation.models.mail_template"):
@@ -266,7 +273,7 @@ class TestDunningRun(DunningCommon):
             preview = self.env["dunning.preview"].create({"company_id": self.company.id})
             preview.action_compute()
         self.assertEqual(preview.line_ids.partner_id, self.customer + silent)
-        self.assertEqual(preview.line_ids.filtered(lambda line: line.partner_id == silent).will_fail_reason.lower(), "no email address")
+        self.assertIn("no email address", preview.line_ids.filtered(lambda line: line.partner_id == silent).will_fail_reason)
         self.assertFalse(self._communications())
         self.assertFalse(invoice.dunning_level_id)
         self.assertFalse(invoice.dunning_next_date)
@@ -297,3 +304,13 @@ class TestDunningRun(DunningCommon):
         self.customer.with_company(self.company).dunning_invoice_warning = "Escalated: ask for prepayment."
         draft = self._invoice(self.customer, days(30), post=False)
         self.assertIn("dunning_automation_partner_warning", draft.alerts)
+
+    def test_attach_invoice_pdfs(self):
+        self.first.attach_invoice_pdf = True
+        invoice = self._invoice(self.customer, days(-8))
+        self._run()
+        attachments = self._communications().mail_id.attachment_ids
+        self.assertEqual(len(attachments), 1)
+        self.assertEqual(attachments.mimetype, "application/pdf")
+        self.assertEqual((attachments.res_model, attachments.res_id), ("account.move", invoice.id))
+        self.assertIn(invoice.name.replace("/", "_"), attachments.name)

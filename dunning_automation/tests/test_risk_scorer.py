@@ -1,0 +1,254 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
+import json
+import os
+import tempfile
+from contextlib import redirect_stdout
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from threadpoolctl import threadpool_limits
+
+from odoo.tests import BaseCase, tagged
+
+from odoo.addons.dunning_automation.risk import (
+    BAND_NAMES,
+    PREDICTION_COLUMNS,
+    LatePaymentModel,
+    backtest,
+    known_outcomes,
+    make_synthetic_history,
+    validate_frame,
+)
+from odoo.addons.dunning_automation.risk.__main__ import main as risk_cli
+
+AS_OF = pd.Timestamp("2024-07-01")
+SEGMENTS = {"reliable", "slow but steady", "chronic late", "new customer", "large exposure at risk"}
+
+
+class RiskCase(BaseCase):
+    """Single OpenMP thread: busy-waiting OpenMP threads crawl when the test
+    server shares its cores with other processes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._thread_limits = threadpool_limits(limits=1, user_api="openmp")
+        cls.addClassCleanup(cls._thread_limits.restore_original_limits)
+
+
+def _assert_no_nan(case, pred):
+    numeric = pred[["late_probability", "expected_days_late", "days_overdue", "risk_score"]]
+    case.assertFalse(numeric.isna().any().any())
+    case.assertFalse(pred["expected_pay_date"].isna().any())
+    case.assertTrue(((pred["late_probability"] >= 0) & (pred["late_probability"] <= 1)).all())
+    case.assertTrue((pred["expected_days_late"] >= 0).all())
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
+class TestLatePaymentModel(RiskCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.frame, cls.truth = make_synthetic_history(300, 8000, seed=1, return_truth=True)
+        cls.model = LatePaymentModel().fit(cls.frame, AS_OF)
+        cls.pred = cls.model.predict(cls.frame, AS_OF)
+        cls.partners = cls.model.score_partners(cls.frame, AS_OF)
+
+    def test_predict_output(self):
+        self.assertIsNone(self.model.fallback_reason_)
+        self.assertEqual(list(self.pred.columns), list(PREDICTION_COLUMNS))
+        self.assertEqual(self.pred.index.name, "invoice_id")
+        self.assertTrue(self.pred.index.is_unique)
+        _assert_no_nan(self, self.pred)
+        self.assertTrue((self.pred["expected_pay_date"] >= AS_OF).all())
+        self.assertTrue(self.pred["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
+        overdue = self.pred[self.pred["days_overdue"] > 0]
+        self.assertTrue((overdue["late_probability"] == 1).all())
+        self.assertTrue(overdue["reasons"].map(lambda r: r[0].startswith("already")).all())
+        self.assertTrue(set(self.pred["risk_band"]) <= set(BAND_NAMES))
+
+    def test_recovers_planted_effect(self):
+        scored = self.partners.join(self.truth.set_index("partner_id"))
+        by_kind = scored.groupby("kind")["late_probability"].mean()
+        self.assertGreater(by_kind["chronic late"], by_kind["reliable"] + 0.4)
+        # held out: invoices issued in the next quarter, scored with what was known on AS_OF
+        upcoming = self.frame[
+            (self.frame["invoice_date"] >= AS_OF) & (self.frame["invoice_date"] < AS_OF + pd.DateOffset(months=3))
+        ]
+        outcome = known_outcomes(validate_frame(self.frame).clean, pd.Timestamp("2025-01-01")).set_index("invoice_id")
+        ids = upcoming["invoice_id"][upcoming["invoice_id"].isin(outcome.index)]
+        pred = self.model.predict(self.frame, AS_OF, invoice_ids=ids, reasons=False)
+        _assert_no_nan(self, pred)
+        self.assertGreater(roc_auc_score(outcome.loc[pred.index, "late"], pred["late_probability"]), 0.78)
+
+    def test_no_look_ahead(self):
+        changed = self.frame.copy()
+        after = changed["paid_date"] >= AS_OF
+        rng = np.random.default_rng(7)
+        changed.loc[after, "paid_date"] += pd.to_timedelta(rng.integers(-5, 60, after.sum()), unit="D")
+        changed.loc[after, "paid_date"] = changed.loc[after, "paid_date"].clip(lower=AS_OF)
+        changed.loc[after & (rng.random(len(changed)) < 0.3), "paid_date"] = pd.NaT
+        changed.loc[changed["disputed_date"] >= AS_OF, "disputed_date"] = pd.NaT
+        extra = make_synthetic_history(50, 500, seed=9, start="2024-07-01", end="2024-12-31")
+        extra["invoice_id"] = "NEW" + extra["invoice_id"]
+        changed = pd.concat([changed, extra], ignore_index=True)
+        self.assertGreater(len(changed), len(self.frame))
+
+        model = LatePaymentModel().fit(changed, AS_OF)
+        pd.testing.assert_frame_equal(model.predict(changed, AS_OF), self.pred)
+        pd.testing.assert_frame_equal(model.score_partners(changed, AS_OF), self.partners)
+        pd.testing.assert_frame_equal(model.bands_, self.model.bands_)
+
+    def test_bands_monotone(self):
+        bands = self.model.bands_
+        self.assertTrue(self.model.bands_validated_)
+        self.assertGreaterEqual(len(bands), 3)
+        self.assertTrue((np.diff(bands["late_rate"].to_numpy()) > 0).all(), bands)
+        self.assertEqual(bands["min_score"].iloc[0], 0)
+        self.assertEqual(bands["max_score"].iloc[-1], 100)
+        self.assertEqual(list(self.model.band_of([0, 100])), [bands["band"].iloc[0], bands["band"].iloc[-1]])
+
+    def test_partner_scores_and_segments(self):
+        p = self.partners
+        self.assertTrue(p["risk_score"].between(0, 100).all())
+        self.assertTrue(pd.api.types.is_integer_dtype(p["risk_score"]))
+        self.assertTrue(set(p["segment"]) <= SEGMENTS)
+        self.assertTrue(set(self.model.segments_["segment"]) <= SEGMENTS)
+        self.assertTrue((p.loc[p["n_paid_invoices"] < 3, "segment"] == "new customer").all())
+        kinds = p.join(self.truth.set_index("partner_id"))
+        established = kinds[kinds["n_paid_invoices"] >= 3]
+        chronic = established.loc[established["kind"] == "chronic late", "segment"]
+        reliable = established.loc[established["kind"] == "reliable", "segment"]
+        self.assertGreater((chronic == "chronic late").mean(), 0.7)
+        self.assertGreater((reliable == "reliable").mean(), 0.6)
+        self.assertTrue(p["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
+class TestRobustness(RiskCase):
+    def setUp(self):
+        super().setUp()
+        self.frame = make_synthetic_history(40, 1500, seed=3)
+
+    def _fit_predict(self, frame, as_of):
+        model = LatePaymentModel().fit(frame, as_of)
+        pred = model.predict(frame, as_of)
+        _assert_no_nan(self, pred)
+        partners = model.score_partners(frame, as_of)
+        self.assertFalse(partners[["risk_score", "late_probability", "expected_days_late"]].isna().any().any())
+        return model, pred
+
+    def test_few_labelled_invoices(self):
+        frame = self.frame.iloc[:60].copy()
+        as_of = frame["invoice_date"].max()
+        model, pred = self._fit_predict(frame, as_of)
+        self.assertLess(model.n_labelled_, 30)
+        self.assertTrue(model.fallback_reason_.startswith("insufficient data"))
+        self.assertTrue(len(pred))
+
+    def test_no_paid_invoice(self):
+        frame = self.frame.iloc[:50].assign(paid_date=pd.NaT)
+        model, pred = self._fit_predict(frame, frame["invoice_date"].min() + pd.Timedelta(days=10))
+        self.assertEqual(model.fallback_reason_, "insufficient data: 0 labelled invoices (need 30)")
+        self.assertTrue(np.allclose(pred["late_probability"], 0.5))
+
+    def test_single_class(self):
+        on_time = self.frame.assign(paid_date=self.frame["due_date"] - pd.Timedelta(days=1))
+        model, pred = self._fit_predict(on_time, AS_OF)
+        self.assertEqual(model.fallback_reason_, "single class: no late payment in history")
+        self.assertLess(pred["late_probability"].max(), 0.2)
+        always_late = self.frame.assign(paid_date=self.frame["due_date"] + pd.Timedelta(days=9))
+        model, pred = self._fit_predict(always_late, AS_OF)
+        self.assertEqual(model.fallback_reason_, "single class: every labelled invoice was late")
+        self.assertGreater(pred["late_probability"].min(), 0.8)
+
+    def test_single_customer(self):
+        frame = self.frame.assign(partner_id="P1")
+        model, pred = self._fit_predict(frame, AS_OF)
+        self.assertTrue(model.fallback_reason_.startswith("single customer"))
+        self.assertEqual(pred["partner_id"].unique().tolist(), ["P1"])
+
+    def test_nan_inputs(self):
+        frame = self.frame.copy()
+        frame.loc[::7, "payment_term_days"] = np.nan
+        frame.loc[::11, "country"] = np.nan
+        frame.loc[::13, "amount"] = np.nan
+        frame = frame.drop(columns="disputed_date")
+        model, pred = self._fit_predict(frame, AS_OF)
+        self.assertEqual(len(model.rejected_), len(frame.iloc[::13]))
+        self.assertTrue((model.rejected_["reason"] == "missing amount").all())
+
+    def test_bad_rows_reported(self):
+        frame = self.frame.copy().astype({"invoice_date": object, "amount": object})
+        frame.loc[0, "due_date"] = frame.loc[0, "invoice_date"] - pd.Timedelta(days=3)
+        frame.loc[1, "amount"] = -10.0
+        frame.loc[2, "amount"] = np.inf
+        frame.loc[3, "invoice_date"] = "31/31/2023"
+        frame.loc[4, "amount"] = "abc"
+        frame.loc[5, "invoice_id"] = None
+        frame.loc[6, "invoice_id"] = frame.loc[7, "invoice_id"]
+        report = validate_frame(frame)
+        reasons = dict(zip(report.rejected["row"], report.rejected["reason"]))
+        self.assertEqual(reasons[0], "due_date before invoice_date")
+        self.assertEqual(reasons[1], "negative amount")
+        self.assertEqual(reasons[2], "non-finite amount")
+        self.assertEqual(reasons[3], "unparseable invoice_date")
+        self.assertEqual(reasons[4], "non-numeric amount")
+        self.assertEqual(reasons[5], "missing invoice_id")
+        self.assertEqual(reasons[7], "duplicate invoice_id")
+        self.assertEqual(len(report.rejected), 7)
+        self.assertEqual(len(report.clean), len(frame) - 7)
+        self.assertIn(self.frame.loc[2, "invoice_id"], report.rejected["invoice_id"].tolist())
+        self.assertEqual(len(report.issues), 7)
+        with self.assertLogs("odoo.addons.dunning_automation.risk.features", level="WARNING"):
+            model = LatePaymentModel().fit(frame, AS_OF)
+        self.assertEqual(set(model.rejected_["invoice_id"].dropna()), set(report.rejected["invoice_id"].dropna()))
+        _assert_no_nan(self, model.predict(frame, AS_OF))
+
+    def test_missing_required_column(self):
+        with self.assertRaises(ValueError):
+            validate_frame(self.frame.drop(columns="due_date"))
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
+class TestBacktest(RiskCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.frame = make_synthetic_history(200, 5000, seed=2, start="2023-01-01", end="2024-06-30")
+        cls.result = backtest(cls.frame, start="2023-09-01", freq="3MS")
+
+    def test_metrics_model_vs_baseline(self):
+        summary = self.result.summary
+        self.assertEqual(list(summary.index), ["model", "baseline"])
+        for col in ("auc", "brier", "log_loss", "pay_date_mae_days", "late_rate_low", "n_low"):
+            self.assertIn(col, summary.columns)
+        self.assertFalse(summary[["auc", "brier", "log_loss", "pay_date_mae_days"]].isna().any().any())
+        self.assertGreater(len(self.result.folds), 2)
+        self.assertIn("baseline_auc", self.result.folds.columns)
+        self.assertLess(summary.loc["model", "brier"], summary.loc["baseline", "brier"])
+        self.assertLess(summary.loc["model", "log_loss"], summary.loc["baseline", "log_loss"])
+        self.assertGreater(summary.loc["model", "auc"], summary.loc["baseline", "auc"])
+        self.assertGreater(summary.loc["model", "auc"], 0.8)
+        rates = summary.loc["model", [f"late_rate_{b}" for b in BAND_NAMES]].dropna().to_numpy(dtype=float)
+        self.assertTrue((np.diff(rates) > 0).all())
+
+    def test_cli(self):
+        small = make_synthetic_history(60, 1000, seed=11, start="2023-01-01", end="2023-12-31")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "invoices.csv")
+            small.to_csv(path, index=False)
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(risk_cli(["backtest", "--csv", path, "--start", "2023-07-01", "--freq", "3MS"]), 0)
+            self.assertIn("model", out.getvalue())
+            self.assertIn("baseline", out.getvalue())
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(risk_cli(["backtest", "--csv", path, "--start", "2023-10-01", "--json"]), 0)
+            data = json.loads(out.getvalue())
+            self.assertEqual([row["method"] for row in data["summary"]], ["model", "baseline"])
+            self.assertTrue(data["folds"])

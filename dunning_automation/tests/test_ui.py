@@ -1,0 +1,46 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDunningUi(HttpCase):
+    """Browser tours in Chromium, as an accounting manager would click through."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.ref("base.main_company")
+        cls.company.email = cls.company.email or "info@yourcompany.example.com"
+        cls.policy = cls.company.dunning_policy_id
+
+    def _overdue_invoice(self, partner, days_overdue):
+        # dates relative to the day the browser runs: the outcome does not depend on that day
+        due = fields.Date.today() - timedelta(days=days_overdue)
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": due - timedelta(days=30),
+            "invoice_date_due": due,
+            "invoice_line_ids": [fields.Command.create({"name": "Service", "quantity": 1, "price_unit": 250.0, "tax_ids": []})],
+        })
+        invoice.action_post()
+        return invoice
+
+    def test_configure_level(self):
+        self.start_tour("/odoo", "dunning_configure_level", login="admin")
+        level = self.policy.level_ids.filtered(lambda level: level.name == "Legal notice")
+        self.assertEqual(level.trigger_days, 75)
+        self.assertEqual(level.mail_template_id, self.env.ref("dunning_automation.mail_template_dunning_final"))
+        self.assertEqual(self.policy.level_ids.sorted("sequence")[-1], level)
+
+    def test_preview(self):
+        customer = self.env["res.partner"].create({"name": "Tour Customer", "email": "tour@example.com"})
+        silent = self.env["res.partner"].create({"name": "Tour Customer Without Email"})
+        invoices = self._overdue_invoice(customer, 10) + self._overdue_invoice(silent, 10)
+        self.start_tour("/odoo", "dunning_preview", login="admin")
+        self.assertFalse(self.env["dunning.communication"].search([("partner_id", "in", (customer + silent).ids)]))
+        self.assertFalse(invoices.dunning_level_id, "the preview changes nothing")

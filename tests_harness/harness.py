@@ -1,0 +1,163 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import os
+import subprocess
+import sys
+import threading
+import traceback
+from datetime import timedelta
+
+import odoo.init  # noqa: F401  (Odoo 19: set up the namespace before using the ORM)
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+_logger = logging.getLogger("tests_harness")
+
+CUSTOMERS = 12
+BATCH_SIZE = 3
+
+
+def odoo_command(args, *extra):
+    return [sys.executable, "-m", "odoo", *args, *extra]
+
+
+class Harness:
+    """Build a database with overdue invoices, then race and crash dunning runs against it."""
+
+    def __init__(self, args):
+        self.args = args
+        config.parse_config(args)
+        self.db = config["db_name"][0] if isinstance(config["db_name"], list) else config["db_name"]
+        self.results = []
+
+    # -- set-up ------------------------------------------------------------------
+
+    def install(self):
+        subprocess.run(
+            odoo_command(self.args, "-i", "dunning_automation", "--stop-after-init", "--without-demo",
+                         "--log-level=warn", "--http-port=0", "--no-http"),
+            check=True,
+        )
+        self.registry = Registry(self.db)
+
+    def env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def reset_data(self):
+        """Fresh customers, each with one invoice 8 days overdue; no previous reminder."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            env.cr.execute("DELETE FROM dunning_communication_line")
+            env.cr.execute("DELETE FROM dunning_communication_move_rel")
+            env.cr.execute("DELETE FROM dunning_communication")
+            env.cr.execute("DELETE FROM dunning_run")
+            env["ir.config_parameter"].set_param("dunning_automation.batch_size", BATCH_SIZE)
+            company = env.ref("base.main_company")
+            company.email = "billing@harness.example.com"
+            today = fields.Date.context_today(env["res.partner"])
+            partners = env["res.partner"].create(
+                [{"name": f"Harness customer {i}", "email": f"h{i}@example.com"} for i in range(CUSTOMERS)]
+            )
+            invoices = env["account.move"].create([
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": today - timedelta(days=38),
+                    "invoice_date_due": today - timedelta(days=8),
+                    "invoice_line_ids": [(0, 0, {"name": "Service", "quantity": 1, "price_unit": 100.0, "tax_ids": []})],
+                }
+                for partner in partners
+            ])
+            invoices.action_post()
+            self.partner_ids = partners.ids
+
+    # -- checks --------------------------------------------------------------------
+
+    def check(self, name, condition, detail=""):
+        self.results.append(bool(condition))
+        print(f"harness: {'PASS' if condition else 'FAIL'} {name} {detail}".rstrip(), flush=True)
+
+    def assert_each_customer_once(self, name):
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            communications = env["dunning.communication"].search([("partner_id", "in", self.partner_ids)])
+            per_partner = {pid: 0 for pid in self.partner_ids}
+            for communication in communications:
+                per_partner[communication.partner_id.id] += 1
+            counts = sorted(set(per_partner.values()))
+            self.check(f"{name}: every customer reminded exactly once", counts == [1], f"(counts seen: {counts})")
+            company = env.ref("base.main_company")
+            broken = env["dunning.communication"]._find_broken_link(company)
+            self.check(f"{name}: audit chain intact", not broken, f"(broken at {broken.ids})")
+
+    # -- scenarios -----------------------------------------------------------------
+
+    def run_evaluation(self, trigger, barrier, errors):
+        try:
+            with self.registry.cursor() as cr:
+                env = self.env(cr)
+                barrier.wait(timeout=60)
+                if trigger == "cron":
+                    env["dunning.run"]._cron_run()
+                else:
+                    run = env["dunning.run"].create({
+                        "date": fields.Date.context_today(env["dunning.run"]),
+                        "trigger": "manual",
+                        "company_ids": env.ref("base.main_company").ids,
+                    })
+                    cr.commit()
+                    run._execute(commit=True)
+        except Exception:  # noqa: BLE001 - reported as a failed check
+            errors.append(traceback.format_exc())
+
+    def scenario_concurrent_runs(self):
+        """The scheduled run and a manual run start at the same moment."""
+        self.reset_data()
+        barrier, errors = threading.Barrier(2), []
+        threads = [
+            threading.Thread(target=self.run_evaluation, args=(trigger, barrier, errors))
+            for trigger in ("cron", "manual")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        self.check("concurrent runs: both finished without error", not errors, "".join(errors))
+        self.assert_each_customer_once("concurrent runs")
+
+    def scenario_killed_process(self):
+        """The process dies (no rollback, no clean-up) after its first batch; the next run finishes."""
+        self.reset_data()
+        result = subprocess.run(
+            [sys.executable, "-m", "tests_harness.crash", *self.args],
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            check=False,
+        )
+        self.check("killed run: the process died mid-run", result.returncode == 17, f"(exit {result.returncode})")
+        with self.registry.cursor() as cr:
+            sent = self.env(cr)["dunning.communication"].search_count([("partner_id", "in", self.partner_ids)])
+        self.check("killed run: the first batch was committed", sent == BATCH_SIZE, f"({sent} sent)")
+        barrier, errors = threading.Barrier(1), []
+        self.run_evaluation("cron", barrier, errors)
+        self.check("killed run: the next run finished", not errors, "".join(errors))
+        self.assert_each_customer_once("killed run")
+        barrier, errors = threading.Barrier(1), []
+        self.run_evaluation("manual", barrier, errors)
+        self.assert_each_customer_once("killed run, evaluated once more")
+
+
+def main(argv):
+    harness = Harness(argv)
+    try:
+        harness.install()
+        harness.scenario_concurrent_runs()
+        harness.scenario_killed_process()
+    except Exception:  # noqa: BLE001 - any set-up failure is a failed harness
+        traceback.print_exc()
+        harness.results.append(False)
+    passed = sum(harness.results)
+    failed = len(harness.results) - passed
+    print(f"harness: {passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
