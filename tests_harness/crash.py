@@ -6,7 +6,7 @@ import os
 import sys
 
 import odoo.init  # noqa: F401
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.modules.module import initialize_sys_path
 from odoo.modules.registry import Registry
 from odoo.tools import config
@@ -14,7 +14,10 @@ from odoo.tools import config
 config.parse_config(sys.argv[1:])
 initialize_sys_path()
 from odoo.addons.dunning_automation.models.dunning_run import DunningRun  # noqa: E402
-registry = Registry(config["db_name"][0] if isinstance(config["db_name"], list) else config["db_name"])
+
+from .harness import configured_db, run_manually  # noqa: E402
+
+registry = Registry(configured_db())
 process_batch = DunningRun._process_batch
 batches = []
 
@@ -28,12 +31,5 @@ def die_on_second_batch(run, reminders, commit=False):
 
 DunningRun._process_batch = die_on_second_batch
 with registry.cursor() as cr:
-    env = api.Environment(cr, SUPERUSER_ID, {})
-    run = env["dunning.run"].create({
-        "date": fields.Date.context_today(env["dunning.run"]),
-        "trigger": "manual",
-        "company_ids": env.ref("base.main_company").ids,
-    })
-    cr.commit()
-    run._execute(commit=True)
+    run_manually(api.Environment(cr, SUPERUSER_ID, {}))
 sys.exit(0)

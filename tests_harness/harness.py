@@ -19,6 +19,23 @@ CUSTOMERS = 12
 BATCH_SIZE = 3
 
 
+def configured_db():
+    """The database named by ``-d`` (Odoo 19 keeps ``db_name`` as a list)."""
+    name = config["db_name"]
+    return name[0] if isinstance(name, list) else name
+
+
+def run_manually(env):
+    """A manual evaluation of the main company, committed batch by batch as the cron's."""
+    run = env["dunning.run"].create({
+        "date": fields.Date.context_today(env["dunning.run"]),
+        "trigger": "manual",
+        "company_ids": env.ref("base.main_company").ids,
+    })
+    env.cr.commit()
+    run._execute(commit=True)
+
+
 def odoo_command(args, *extra):
     return [sys.executable, "-m", "odoo", *args, *extra]
 
@@ -29,7 +46,7 @@ class Harness:
     def __init__(self, args):
         self.args = args
         config.parse_config(args)
-        self.db = config["db_name"][0] if isinstance(config["db_name"], list) else config["db_name"]
+        self.db = configured_db()
         self.results = []
 
     # -- set-up ------------------------------------------------------------------
@@ -102,13 +119,7 @@ class Harness:
                 if trigger == "cron":
                     env["dunning.run"]._cron_run()
                 else:
-                    run = env["dunning.run"].create({
-                        "date": fields.Date.context_today(env["dunning.run"]),
-                        "trigger": "manual",
-                        "company_ids": env.ref("base.main_company").ids,
-                    })
-                    cr.commit()
-                    run._execute(commit=True)
+                    run_manually(env)
         except Exception:  # noqa: BLE001 - reported as a failed check
             errors.append(traceback.format_exc())
 

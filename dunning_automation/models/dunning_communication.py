@@ -6,12 +6,14 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 # Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
 DELIVERY_FIELDS = frozenset({"state", "failure_type", "failure_reason", "mail_id", "sent_date"})
 # Namespace of the per-company advisory lock that serialises the hash chain.
 CHAIN_LOCK_NAMESPACE = 0x64756E  # "dun"
+# Records verified per batch, so that a long chain does not fill the memory.
+CHAIN_VERIFY_BATCH = 1000
 
 
 class DunningCommunication(models.Model):
@@ -192,13 +194,12 @@ class DunningCommunication(models.Model):
     def _find_broken_link(self, company):
         """The first record of the company's chain whose hash does not match, or an empty set."""
         previous = ""
-        communications = self.sudo().search(
+        chain_ids = self.sudo().search(
             [("company_id", "=", company.id), ("chain_index", "!=", False)], order="chain_index"
-        )
-        expected_index = 0
-        for batch in communications.grouped(lambda c: c.chain_index // 1000).values():
-            for communication in batch:
-                expected_index += 1
+        ).ids
+        for batch_number, ids in enumerate(split_every(CHAIN_VERIFY_BATCH, chain_ids)):
+            batch = self.sudo().browse(ids)
+            for expected_index, communication in enumerate(batch, start=batch_number * CHAIN_VERIFY_BATCH + 1):
                 if (
                     communication.chain_index != expected_index
                     or (communication.hash_previous or "") != previous

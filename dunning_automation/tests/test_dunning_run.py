@@ -314,3 +314,14 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(attachments.mimetype, "application/pdf")
         self.assertEqual((attachments.res_model, attachments.res_id), ("account.move", invoice.id))
         self.assertIn(invoice.name.replace("/", "_"), attachments.name)
+
+    def test_rendered_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        template = self.first.mail_template_id
+        template.with_context(lang="fr_FR").subject = "{{ object.company_id.name }} : rappel de paiement"
+        self.customer.lang = "fr_FR"
+        self._invoice(self.customer, days(-8))
+        self._invoice(self.other_customer, days(-8))
+        self._run()
+        self.assertEqual(self._communications(self.customer).subject, f"{self.company.name} : rappel de paiement")
+        self.assertIn("payment reminder", self._communications(self.other_customer).subject)
