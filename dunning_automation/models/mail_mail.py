@@ -1,6 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import models
+from odoo import api, models
 
 
 class MailMail(models.Model):
@@ -18,3 +18,11 @@ class MailMail(models.Model):
         return super()._postprocess_sent_message(
             success_pids, success_emails, failure_reason=failure_reason, failure_type=failure_type
         )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_fail_queued_dunning_communications(self):
+        """A reminder whose email is deleted before it left is failed, not left queued forever."""
+        queued = self.env["dunning.communication"].sudo().search(
+            [("mail_id", "in", self.ids), ("state", "=", "queued")]
+        )
+        queued._set_delivery("failed", "mail_deleted", self.env._("The email was deleted before it was sent."))

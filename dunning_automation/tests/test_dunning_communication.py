@@ -77,6 +77,11 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertEqual(other.state, "failed")
         self.assertTrue(other.failure_type)
 
+    def test_email_deleted_before_sending(self):
+        self.communication.mail_id.sudo().unlink()
+        self.assertEqual(self.communication.state, "failed")
+        self.assertEqual(self.communication.failure_type, "mail_deleted")
+
     def test_bounce(self):
         with self.mock_mail_gateway():
             self.communication.mail_id.send()
