@@ -12,6 +12,8 @@ from odoo.tools import SQL
 # An invoice whose earliest open instalment falls due within this many days is "due soon".
 DUE_SOON_DAYS = 7
 PAID_STATES = ("paid", "in_payment", "reversed")
+# What a dunning run writes on invoices: bookkeeping of the reminders, no accounting data.
+RUN_FIELDS = frozenset({"dunning_level_id", "dunning_last_date", "dunning_next_date", "dunning_state"})
 
 
 class AccountMove(models.Model):
@@ -19,7 +21,7 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "dunning.level", string="Dunning Level", readonly=True, copy=False, index="btree_not_null",
-        ondelete="restrict", tracking=True,
+        ondelete="restrict",
     )
     dunning_state = fields.Selection(
         [
@@ -129,16 +131,24 @@ class AccountMove(models.Model):
     # HELPERS FOR THE RUN
     # ------------------------------------------------------------------
 
+    def _dunning_write_run_fields(self, values):
+        """Write what a run records on invoices, without the invoice machinery of ``write``
+        (synchronising the journal items, tracking): these fields are no accounting data, and a
+        run writes them on thousands of invoices."""
+        if not set(values) <= RUN_FIELDS:
+            raise ValueError(f"not dunning run fields: {set(values) - RUN_FIELDS}")
+        return models.Model.write(self, values)
+
     @api.model
     def _dunning_write_next_dates(self, next_dates):
-        """Store the engine's next dates, one query per distinct date, only where they changed."""
+        """Store the engine's next dates, one write per distinct date, only where they changed."""
         moves = self.browse(list(next_dates))
         moves_by_date = defaultdict(list)
         for move in moves:
             if move.dunning_next_date != next_dates[move.id]:
                 moves_by_date[next_dates[move.id]].append(move.id)
         for next_date, move_ids in moves_by_date.items():
-            self.browse(move_ids).write({"dunning_next_date": next_date})
+            self.browse(move_ids)._dunning_write_run_fields({"dunning_next_date": next_date})
 
     @api.model
     def _dunning_refresh_states(self, company, today):
@@ -152,10 +162,13 @@ class AccountMove(models.Model):
             ("invoice_date_due", "<=", today + timedelta(days=DUE_SOON_DAYS)),
             "&", ("dunning_state", "=", "paused"), ("dunning_paused_until", "<", today),
         ])
+        moves_by_state = defaultdict(list)
         for move in moves:
             state = move._dunning_state_on(today)
             if state != move.dunning_state:
-                move.dunning_state = state
+                moves_by_state[state].append(move.id)
+        for state, move_ids in moves_by_state.items():
+            self.browse(move_ids)._dunning_write_run_fields({"dunning_state": state})
 
     def _portal_ensure_tokens(self):
         """Give every move an access token in one query (``_portal_ensure_token`` writes one by one)."""
@@ -173,18 +186,22 @@ class AccountMove(models.Model):
     def _dunning_log_communications(self, communications):
         """One chatter note per reminder on each invoice it lists, created in one batch."""
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        states = dict(communications._fields["state"]._description_selection(self.env))
+        moves = communications.move_ids
+        # what mail.message would compute message by message, in one go
+        reply_to = moves.sudo()._notify_get_reply_to()
         values = []
         for communication in communications:
-            state = dict(communication._fields["state"]._description_selection(self.env))[communication.state]
             body = Markup("<p>%s</p>") % self.env._(
                 "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
                 level=communication.level_id.name,
                 recipient=communication.email_to or communication.recipient_id.display_name,
                 channel=communication.channel,
-                state=state,
+                state=states[communication.state],
             )
             if communication.failure_reason:
                 body += Markup("<p>%s</p>") % communication.failure_reason
+            author = communication.user_id.partner_id
             values += [
                 {
                     "model": "account.move",
@@ -192,7 +209,9 @@ class AccountMove(models.Model):
                     "message_type": "notification",
                     "subtype_id": subtype_id,
                     "body": body,
-                    "author_id": communication.user_id.partner_id.id,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "reply_to": reply_to[move.id],
                 }
                 for move in communication.move_ids
             ]

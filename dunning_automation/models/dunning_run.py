@@ -248,7 +248,7 @@ class DunningRun(models.Model):
             self.env["ir.cron"]._commit_progress(0, remaining=0)
 
     # ------------------------------------------------------------------
-    # PLANNING (read-only)
+    # PLANNING
     # ------------------------------------------------------------------
 
     def _plan(self, company, partners=None, resend_current=False, dry_run=False):
@@ -449,16 +449,21 @@ class DunningRun(models.Model):
         moves = lines.move_id
         moves._portal_ensure_tokens()
         communications = Communication.create(
-            [self._communication_values(key, reminder, lines) for key, reminder in todo.items()]
+            [self._communication_values(key, reminder, partners, lines) for key, reminder in todo.items()]
         )
         self._deliver(communications)
         self._advance_moves(communications, todo)
 
-    def _communication_values(self, key, reminder, lines):
-        partner = self.env["res.partner"].browse(reminder.decision.partner_id)
+    def _communication_values(self, key, reminder, partners, lines):
+        """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's, read together."""
+        partner = partners.browse(reminder.decision.partner_id).with_prefetch(partners._prefetch_ids)
         level = self.env["dunning.level"].browse(reminder.level_id)
         contact = partner._dunning_contact()
-        listed = lines.browse(reminder.decision.line_ids).sorted(lambda line: (line.date_maturity or line.date, line.id))
+        listed = (
+            lines.browse(reminder.decision.line_ids)
+            .with_prefetch(lines._prefetch_ids)
+            .sorted(lambda line: (line.date_maturity or line.date, line.id))
+        )
         email_cc = False
         if reminder.policy.cc_invoice_contact:
             cc = {
@@ -551,7 +556,7 @@ class DunningRun(models.Model):
                 moves_by_level[level_id].append(move_id)
         Move = self.env["account.move"]
         for level_id, move_ids in moves_by_level.items():
-            Move.browse(move_ids).write({"dunning_level_id": level_id, "dunning_last_date": self.date})
+            Move.browse(move_ids)._dunning_write_run_fields({"dunning_level_id": level_id, "dunning_last_date": self.date})
         Move._dunning_log_communications(communications)
         communications.partner_id._dunning_apply_escalation(communications)
         self.env["res.partner"]._dunning_schedule_level_activities(communications)

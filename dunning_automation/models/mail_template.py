@@ -2,12 +2,18 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
+from markupsafe import Markup
+
 from odoo import api, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
 
-DUNNING_EMAIL_LAYOUT = "mail.mail_notification_light"
+DUNNING_RENDERED_FIELDS = (
+    "subject", "body_html", "email_from", "email_to", "email_cc", "partner_to", "reply_to",
+    "mail_server_id", "scheduled_date", "attachment_ids",
+)
 
 
 class MailTemplate(models.Model):
@@ -34,19 +40,17 @@ class MailTemplate(models.Model):
         :return: list of (communication, mail.mail or None, error message or None)
         """
         self.ensure_one()
-        template = self.sudo()
         try:
             with self.env.cr.savepoint():
-                mails = template.send_mail_batch(communications.ids, email_layout_xmlid=DUNNING_EMAIL_LAYOUT)
-            mail_by_res_id = {mail.res_id: mail for mail in mails}
-            return [(communication, mail_by_res_id[communication.id], None) for communication in communications]
+                mails = self._dunning_create_mails(communications)
+            return [(communication, mails[communication.id], None) for communication in communications]
         except Exception:  # noqa: BLE001 - render one by one to isolate the records it fails on
             _logger.info("Dunning template %s failed on a batch, rendering one by one", self.id)
         results = []
         for communication in communications:
             try:
                 with self.env.cr.savepoint():
-                    mail = template.send_mail_batch(communication.ids, email_layout_xmlid=DUNNING_EMAIL_LAYOUT)
+                    mail = self._dunning_create_mails(communication)[communication.id]
                 results.append((communication, mail, None))
             except Exception as error:  # noqa: BLE001 - recorded on the communication, others go on
                 _logger.warning("Dunning template %s failed on %s: %s", self.id, communication.id, error)
@@ -54,3 +58,37 @@ class MailTemplate(models.Model):
                     (communication, None, self.env._("The email could not be rendered: %(error)s", error=error))
                 )
         return results
+
+    def _dunning_create_mails(self, communications):
+        """Render the template on the communications and create their outgoing mails.
+
+        Unlike ``send_mail_batch``, the body is not wrapped in a notification layout (the dunning
+        templates carry the company's header and footer themselves) and the mail's message keeps
+        a one-line summary: the communication already holds the rendered body, and sanitising a
+        second copy of every email costs more than rendering it.
+
+        :return: {communication id: mail.mail}
+        """
+        template = self.sudo()
+        rendered = template._generate_template(communications.ids, DUNNING_RENDERED_FIELDS)
+        mails = self.env["mail.mail"].sudo().create([
+            {
+                "model": communications._name,
+                "res_id": communication_id,
+                "message_type": "email_outgoing",
+                "subject": values["subject"],
+                "body_html": values["body_html"],
+                "body": Markup("<p>%s</p>") % values["subject"],
+                "email_from": values.get("email_from") or self.env.company.email_formatted,
+                "email_to": values.get("email_to") or False,
+                "email_cc": values.get("email_cc") or False,
+                "reply_to": values.get("reply_to") or False,
+                "mail_server_id": values.get("mail_server_id") or False,
+                "scheduled_date": values.get("scheduled_date") or False,
+                "auto_delete": template.auto_delete,
+                "recipient_ids": [Command.link(partner_id) for partner_id in values.get("partner_ids", [])],
+                "attachment_ids": [Command.link(attachment_id) for attachment_id in values.get("attachment_ids", [])],
+            }
+            for communication_id, values in rendered.items()
+        ])
+        return {mail.res_id: mail for mail in mails}
