@@ -88,8 +88,10 @@ class DunningPromise(models.Model):
         :raise MissingError: an invoice is not an open invoice of this customer at this company
         :raise UserError: the request breaks a rule (date, amount, limits), with the reason
         """
+        if not move_ids:
+            raise UserError(self.env._("Please tick the invoices you will pay."))
         moves = partner._dunning_open_invoices(company, [("id", "in", move_ids)])
-        if not move_ids or len(moves) != len(set(move_ids)):
+        if len(moves) != len(set(move_ids)):
             raise MissingError(self.env._("This invoice does not exist."))
         partner._dunning_check_portal_rate_limit()
         policy = partner.with_company(company).dunning_policy_id or company.dunning_policy_id

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from odoo import Command, fields, http
 from odoo.exceptions import MissingError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..models.dunning_dispute import MAX_ATTACHMENT_SIZE
 from .common import TODAY, DunningCommon, days
@@ -122,11 +122,36 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertEqual(by_move[self.overdue]["days_overdue"], 10)
         self.assertEqual(by_move[self.due]["status"], "due")
         self.assertIn(f"/my/invoices/{self.overdue.id}?access_token=", by_move[self.overdue]["url"])
-        totals = {currency: total for currency, total in values["totals"]}
-        self.assertEqual(totals[self.company.currency_id], {"residual": 1400.0, "overdue": 1000.0})
-        self.assertEqual(totals[eur], {"residual": 200.0, "overdue": 200.0}, "never summed across currencies")
+        usd = self.company.currency_id
+        self.assertEqual(
+            values["totals"],
+            [
+                {"currency": eur, "residual": formatLang(self.env, 200.0, currency_obj=eur),
+                 "overdue": formatLang(self.env, 200.0, currency_obj=eur)},
+                {"currency": usd, "residual": formatLang(self.env, 1400.0, currency_obj=usd),
+                 "overdue": formatLang(self.env, 1000.0, currency_obj=usd)},
+            ],
+            "never summed across currencies",
+        )
+        self.assertEqual(by_move[self.overdue]["amount_residual"], formatLang(self.env, 1000.0, currency_obj=usd))
         self.assertEqual(values["credit_notes"], credit_note)
         self.assertEqual(values["payments"].mapped("amount"), [100.0])
+
+    def test_statement_queries_do_not_grow(self):
+        """The statement reads invoices set-based: 20 invoices cost the queries of one."""
+        one, many = self._customer("One Invoice"), self._customer("Many Invoices")
+        self._invoice(one, days(-5))
+        self.env["account.move"].concat(*(self._invoice(many, days(-offset), post=False) for offset in range(20))).action_post()
+
+        def count_queries(partner):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            partner._dunning_statement_values(self.company, TODAY)
+            return self.env.cr.sql_log_count - before
+
+        # first reads: access tokens, languages and currencies, written or cached once
+        count_queries(one), count_queries(many)
+        self.assertEqual(count_queries(many), count_queries(one))
 
     # ------------------------------------------------------------------
     # promises
@@ -187,6 +212,8 @@ class TestDunningPortalModels(DunningPortalCommon):
         for label, (promise_date, amount, message) in bad.items():
             with self.subTest(label), self.assertRaisesRegex(UserError, message):
                 self._promise(self.overdue, promise_date, amount)
+        with self.assertRaisesRegex(UserError, "tick"):
+            self._promise(self.env["account.move"], str(days(7)))
         self.policy.max_promise_days = 90
         self._promise(self.overdue, str(days(90)))
         with self.assertRaisesRegex(UserError, "already promised"):
@@ -194,7 +221,7 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertEqual(self.env["dunning.promise"].search_count([("partner_id", "=", self.customer.id)]), 1)
 
     def test_promise_other_customer_invoice(self):
-        for invoices in (self.others, self.overdue + self.others, self.env["account.move"]):
+        for invoices in (self.others, self.overdue + self.others):
             with self.subTest(invoices=invoices.ids), self.assertRaises(MissingError):
                 self._promise(invoices, str(days(7)))
         paid = self._invoice(self.customer, days(-5))
@@ -331,6 +358,11 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         # names are escaped, never rendered as markup
         self.assertIn("Cascade &lt;b&gt;Foods&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt;", response.text)
         self.assertNotIn("<script>alert(1)</script>", response.text)
+        # each invoice links to its own portal page, where the customer pays it online
+        self.overdue.invalidate_recordset(["access_token"])
+        invoice_url = self.overdue.get_portal_url()
+        self.assertIn(invoice_url, response.text)
+        self.assertEqual(self.url_open(invoice_url).status_code, 200)
 
     def test_statement_forged_links(self):
         self.authenticate(None, None)
