@@ -13,7 +13,7 @@
     "development_status": "Beta",
     "application": False,
     "installable": True,
-    "depends": ["account", "mail"],
+    "depends": ["account", "mail", "portal"],
     "external_dependencies": {
         "python": ["pandas", "scikit-learn", "phonenumbers"],
     },
@@ -33,6 +33,9 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/dunning_promise_views.xml",
+        "views/dunning_dispute_views.xml",
+        "views/portal_templates.xml",
         # Wizards
         "wizards/dunning_preview_views.xml",
         "wizards/dunning_pause_views.xml",

@@ -3,6 +3,8 @@ from . import dunning_policy
 from . import dunning_communication_line
 from . import dunning_communication
 from . import dunning_run
+from . import dunning_promise
+from . import dunning_dispute
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -170,6 +170,18 @@ class AccountMove(models.Model):
         for state, move_ids in moves_by_state.items():
             self.browse(move_ids)._dunning_write_run_fields({"dunning_state": state})
 
+    def _dunning_portal_status(self, today):
+        """What the customer portal shows: disputed, promised, overdue or due."""
+        self.ensure_one()
+        paused = self.dunning_paused_until and self.dunning_paused_until >= today
+        if paused and self.dunning_pause_reason == "dispute":
+            return "disputed"
+        if paused and self.dunning_pause_reason == "promise":
+            return "promised"
+        if self.invoice_date_due and self.invoice_date_due < today:
+            return "overdue"
+        return "due"
+
     def _portal_ensure_tokens(self):
         """Give every move an access token in one query (``_portal_ensure_token`` writes one by one)."""
         missing = self.filtered(lambda move: not move.access_token)

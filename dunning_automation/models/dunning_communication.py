@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -263,6 +264,12 @@ class DunningCommunication(models.Model):
         for line in self.line_ids:
             totals[line.currency_id] += line.amount_residual
         return sorted(totals.items(), key=lambda item: item[0].name)
+
+    def _statement_url(self):
+        """A signed link to the customer's account statement, fresh for this reminder."""
+        self.ensure_one()
+        query = self.partner_id._dunning_statement_query(self.company_id, self.dunning_date)
+        return f"{self.get_base_url()}/my/dunning/statement?{urlencode(query)}"
 
     def _invoice_lines(self):
         self.ensure_one()

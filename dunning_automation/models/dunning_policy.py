@@ -60,12 +60,32 @@ class DunningPolicy(models.Model):
         default=True,
         help="Archived customers are not reminded; the run records them as skipped.",
     )
+    max_promise_days = fields.Integer(
+        string="Maximum Promise Delay (days)",
+        default=30,
+        help="A customer can promise to pay at most this many days ahead.",
+    )
+    promise_grace_days = fields.Integer(
+        string="Promise Grace (days)",
+        default=3,
+        help="Dunning stays paused this many days after the promised date, for the payment to arrive.",
+    )
+    max_promises_in_row = fields.Integer(
+        string="Maximum Broken Promises in a Row",
+        default=3,
+        help="After this many broken promises in a row, the customer cannot promise online anymore.",
+    )
     level_count = fields.Integer(compute="_compute_level_count")
 
     @api.depends("level_ids")
     def _compute_level_count(self):
         for policy in self:
             policy.level_count = len(policy.level_ids)
+
+    _max_promise_days_positive = models.Constraint(
+        "CHECK(max_promise_days > 0 AND promise_grace_days >= 0 AND max_promises_in_row > 0)",
+        "Promise delays and counts must be positive.",
+    )
 
     @api.constrains("active", "level_ids")
     def _check_active_policy_has_levels(self):

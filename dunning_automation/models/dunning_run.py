@@ -206,6 +206,7 @@ class DunningRun(models.Model):
         if reminders is None:
             reminders, skipped = [], {}
             for company in self.company_ids:
+                self.env["dunning.promise"].sudo()._dunning_evaluate(company, self.date)
                 try:
                     company._dunning_check_configuration()
                 except UserError as error:

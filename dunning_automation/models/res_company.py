@@ -27,6 +27,11 @@ class ResCompany(models.Model):
         currency_field="currency_id",
         help="Customers whose overdue total is below this amount are not reminded.",
     )
+    dunning_statement_link_days = fields.Integer(
+        string="Statement Link Validity (days)",
+        default=60,
+        help="How long the account statement link sent with every reminder stays valid.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,9 +1,24 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import email_normalize
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize, formatLang, get_lang
+from odoo.tools.misc import consteq, hmac
+
+STATEMENT_TOKEN_SCOPE = "dunning_automation.statement"
+STATEMENT_HISTORY_DAYS = 365
+# Promises and disputes a customer may submit from the portal per hour.
+PORTAL_RATE_LIMIT = 5
+OPEN_INVOICE_DOMAIN = [
+    ("move_type", "=", "out_invoice"),
+    ("state", "=", "posted"),
+    ("payment_state", "not in", ("in_payment", "paid", "reversed", "blocked", "invoicing_legacy")),
+]
 
 
 class ResPartner(models.Model):
@@ -48,6 +63,14 @@ class ResPartner(models.Model):
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_communication_count = fields.Integer(compute="_compute_dunning_communication_count", groups="account.group_account_invoice,account.group_account_readonly")
+    dunning_promise_ids = fields.One2many(
+        "dunning.promise", "partner_id", string="Promises to Pay",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_dispute_ids = fields.One2many(
+        "dunning.dispute", "partner_id", string="Disputes",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
 
     @api.depends("child_ids.type", "child_ids.active", "commercial_partner_id")
     def _compute_dunning_contact_id(self):
@@ -190,3 +213,140 @@ class ResPartner(models.Model):
                 level.invoice_warning
                 or self.env._("This customer is in dunning (%(level)s).", level=level.name)
             )
+
+    # ------------------------------------------------------------------
+    # CUSTOMER PORTAL
+    # ------------------------------------------------------------------
+
+    def _dunning_statement_token(self, company, expires):
+        """The signature of a statement link of this commercial partner at ``company``."""
+        self.ensure_one()
+        return hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company.id, self.id, expires.isoformat()))
+
+    def _dunning_statement_query(self, company, from_date):
+        """The query parameters of a fresh statement link, valid for the company's link validity."""
+        self.ensure_one()
+        expires = from_date + timedelta(days=company.dunning_statement_link_days)
+        return {
+            "company_id": company.id,
+            "partner_id": self.id,
+            "expires": expires.isoformat(),
+            "token": self._dunning_statement_token(company, expires),
+        }
+
+    @api.model
+    def _dunning_statement_access(self, company_id, partner_id, expires, token):
+        """(company, commercial partner) a statement link gives access to, or None when it is
+        forged, altered or expired. The signature is compared in constant time."""
+        try:
+            company_id, partner_id = int(company_id), int(partner_id)
+            expires_date = fields.Date.to_date(expires)
+        except (TypeError, ValueError):
+            return None
+        if not token or not expires_date or expires_date < fields.Date.context_today(self):
+            return None
+        expected = hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company_id, partner_id, expires_date.isoformat()))
+        if not consteq(expected, str(token)):
+            return None
+        company = self.env["res.company"].sudo().browse(company_id).exists()
+        partner = self.sudo().browse(partner_id).exists()
+        if not company or not partner or partner.commercial_partner_id != partner:
+            return None
+        return company, partner
+
+    def _dunning_open_invoice_domain(self, company):
+        self.ensure_one()
+        return [("company_id", "=", company.id), ("commercial_partner_id", "=", self.id), *OPEN_INVOICE_DOMAIN]
+
+    def _dunning_open_invoices(self, company, extra_domain=()):
+        """Open customer invoices of this commercial partner at ``company``, as a sudo search."""
+        return self.env["account.move"].sudo().search_fetch(
+            [*self._dunning_open_invoice_domain(company), *extra_domain],
+            [
+                "name", "invoice_date", "invoice_date_due", "amount_total", "amount_residual", "currency_id",
+                "dunning_paused_until", "dunning_pause_reason", "access_token",
+            ],
+            order="invoice_date_due, id",
+        )
+
+    def _dunning_statement_values(self, company, today):
+        """Everything the account statement shows, read in a few set-based queries.
+
+        The open invoices' dates and amounts are formatted here, once per line with the
+        language's format: the QWeb widgets cost too much on a statement of 1,000 invoices.
+        """
+        self.ensure_one()
+        moves = self._dunning_open_invoices(company)
+        moves._portal_ensure_tokens()
+        date_format = get_lang(self.env).date_format
+
+        def amount(value, currency):
+            return formatLang(self.env, value, currency_obj=currency)
+
+        totals = defaultdict(lambda: {"residual": 0.0, "overdue": 0.0})
+        invoices = []
+        for move in moves:
+            status = move._dunning_portal_status(today)
+            currency = move.currency_id
+            invoices.append({
+                "move": move,
+                "status": status,
+                "invoice_date": move.invoice_date and move.invoice_date.strftime(date_format),
+                "date_due": move.invoice_date_due and move.invoice_date_due.strftime(date_format),
+                "days_overdue": max((today - move.invoice_date_due).days, 0) if move.invoice_date_due else 0,
+                "amount_total": amount(move.amount_total, currency),
+                "amount_residual": amount(move.amount_residual, currency),
+                "url": move.get_portal_url(),
+            })
+            totals[currency]["residual"] += move.amount_residual
+            if status == "overdue":
+                totals[currency]["overdue"] += move.amount_residual
+        since = today - timedelta(days=STATEMENT_HISTORY_DAYS)
+        payments = self.env["account.payment"].sudo().search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id.commercial_partner_id", "=", self.id),
+                ("partner_type", "=", "customer"),
+                ("payment_type", "=", "inbound"),
+                ("state", "in", ("in_process", "paid")),
+                ("date", ">=", since),
+            ],
+            ["name", "date", "amount", "currency_id", "memo"],
+            order="date desc, id desc",
+        )
+        credit_notes = self.env["account.move"].sudo().search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("commercial_partner_id", "=", self.id),
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+                ("invoice_date", ">=", since),
+            ],
+            ["name", "invoice_date", "amount_total", "amount_residual", "currency_id"],
+            order="invoice_date desc, id desc",
+        )
+        return {
+            "invoices": invoices,
+            "totals": [
+                {
+                    "currency": currency,
+                    "residual": amount(total["residual"], currency),
+                    "overdue": amount(total["overdue"], currency),
+                }
+                for currency, total in sorted(totals.items(), key=lambda item: item[0].name)
+            ],
+            "payments": payments,
+            "credit_notes": credit_notes,
+        }
+
+    def _dunning_check_portal_rate_limit(self):
+        """Refuse a promise or dispute when the customer already sent too many this hour."""
+        self.ensure_one()
+        # the database clock, the one ``create_date`` is written with
+        since = fields.Datetime.subtract(self.env.cr.now(), hours=1)
+        recent = sum(
+            self.env[model].sudo().search_count([("partner_id", "=", self.id), ("create_date", ">=", since)])
+            for model in ("dunning.promise", "dunning.dispute")
+        )
+        if recent >= PORTAL_RATE_LIMIT:
+            raise UserError(self.env._("Too many requests: please try again in an hour or contact us directly."))

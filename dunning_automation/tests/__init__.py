@@ -6,3 +6,5 @@ from . import test_security
 from . import test_cron
 from . import test_ui
 from . import test_risk_scorer
+from . import test_portal
+from . import test_portal_bench

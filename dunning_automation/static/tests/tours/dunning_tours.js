@@ -73,3 +73,60 @@ registry.category("web_tour.tours").add("dunning_preview", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("dunning_portal_promise_dispute", {
+    steps: () => [
+        {
+            content: "The statement lists the overdue invoice",
+            trigger: ".o_dunning_invoices tr:has(.badge:contains('Overdue')) input[name=move_ids]",
+            run: "click",
+        },
+        {
+            content: "Promise to pay it by the suggested date",
+            trigger: ".o_dunning_promise_submit",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The promise is recorded and the invoice shows as promised",
+            trigger: ".o_dunning_message:contains('promise to pay is recorded')",
+        },
+        {
+            trigger: ".o_dunning_invoices tr .badge:contains('Promised')",
+        },
+        {
+            content: "Dispute the other invoice",
+            trigger: "select[name=move_id]",
+            run: "selectByIndex 1",
+        },
+        {
+            trigger: "select[name=reason]",
+            run: "selectByLabel Already paid",
+        },
+        {
+            trigger: "textarea[name=message]",
+            run: "edit We paid it by bank transfer last week.",
+        },
+        {
+            content: "Attach the proof of payment",
+            trigger: "input[name=attachment]",
+            run() {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File(["%PDF-1.4\n%proof\n"], "proof.pdf", { type: "application/pdf" }));
+                this.anchor.files = transfer.files;
+            },
+        },
+        {
+            trigger: ".o_dunning_dispute_submit",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The dispute is recorded",
+            trigger: ".o_dunning_message:contains('dispute is recorded')",
+        },
+        {
+            trigger: ".o_dunning_invoices tr .badge:contains('Disputed')",
+        },
+    ],
+});
