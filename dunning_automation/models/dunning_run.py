@@ -301,7 +301,7 @@ class DunningRun(models.Model):
                     reminders.append(Reminder(company, policy, decision))
         if not dry_run:
             try:
-                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():  # muted while flushing too
                     self.env["account.move"]._dunning_write_next_dates(next_dates)
             except CONCURRENCY_ERRORS:
                 _logger.info("Dunning run %s: another run is updating the next dates", self.id)
