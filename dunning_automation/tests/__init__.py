@@ -6,3 +6,4 @@ from . import test_security
 from . import test_cron
 from . import test_ui
 from . import test_risk_scorer
+from . import test_dunning_risk
