@@ -5,6 +5,7 @@ import math
 import time
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -25,6 +26,12 @@ PARTNER_RISK_FIELDS = (
     "dunning_risk_date",
 )
 SEGMENT_KEYS = {key for key, _label in RISK_SEGMENTS}
+
+
+def single_threaded():
+    """Run scikit-learn's OpenMP code on one thread: Odoo scales with worker processes, and
+    per-process thread pools competing for the same cores make training many times slower."""
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _finite(value, default=0.0):
@@ -129,9 +136,10 @@ class DunningRiskScoring(models.AbstractModel):
             result["fallback"] = self.env._("insufficient data: no posted customer invoice")
             self._clear_scores(company, scored_partner_ids=[], scored_move_ids=[])
         else:
-            model = risk.LatePaymentModel().fit(frame, today)
-            invoices = model.predict(frame, today, reasons=False)
-            partners = model.score_partners(frame, today)
+            with single_threaded():
+                model = risk.LatePaymentModel().fit(frame, today)
+                invoices = model.predict(frame, today, reasons=False)
+                partners = model.score_partners(frame, today)
             result.update(
                 partners=len(partners),
                 invoices=len(invoices),

@@ -5,24 +5,9 @@ import math
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.tools.translate import LazyTranslate
 
 from .. import risk
-
-_lt = LazyTranslate(__name__)
-
-# (summary column, label, number format)
-METRICS = (
-    ("n_invoices", _lt("Invoices scored"), "{:.0f}"),
-    ("auc", _lt("ROC AUC (higher is better)"), "{:.3f}"),
-    ("brier", _lt("Brier score (lower is better)"), "{:.3f}"),
-    ("log_loss", _lt("Log loss (lower is better)"), "{:.3f}"),
-    ("pay_date_mae_days", _lt("Pay date error in days (lower is better)"), "{:.1f}"),
-    ("late_rate_low", _lt("Late rate, low band"), "{:.0%}"),
-    ("late_rate_medium", _lt("Late rate, medium band"), "{:.0%}"),
-    ("late_rate_high", _lt("Late rate, high band"), "{:.0%}"),
-    ("late_rate_critical", _lt("Late rate, critical band"), "{:.0%}"),
-)
+from ..models.dunning_risk_scoring import single_threaded
 
 
 class DunningRiskBacktest(models.TransientModel):
@@ -56,7 +41,8 @@ class DunningRiskBacktest(models.TransientModel):
                 )
             )
         try:
-            result = risk.backtest(frame, min_labelled=self.min_labelled)
+            with single_threaded():
+                result = risk.backtest(frame, min_labelled=self.min_labelled)
         except ValueError as error:
             messages.insert(
                 0, self.env._("Not enough history to backtest the risk model: %(error)s.", error=error)
@@ -72,6 +58,21 @@ class DunningRiskBacktest(models.TransientModel):
             "target": "new",
         }
 
+    def _metrics(self):
+        """(summary column, label, number format) of the rows shown."""
+        _ = self.env._
+        return [
+            ("n_invoices", _("Invoices scored"), "{:.0f}"),
+            ("auc", _("ROC AUC (higher is better)"), "{:.3f}"),
+            ("brier", _("Brier score (lower is better)"), "{:.3f}"),
+            ("log_loss", _("Log loss (lower is better)"), "{:.3f}"),
+            ("pay_date_mae_days", _("Pay date error in days (lower is better)"), "{:.1f}"),
+            ("late_rate_low", _("Late rate, low band"), "{:.0%}"),
+            ("late_rate_medium", _("Late rate, medium band"), "{:.0%}"),
+            ("late_rate_high", _("Late rate, high band"), "{:.0%}"),
+            ("late_rate_critical", _("Late rate, critical band"), "{:.0%}"),
+        ]
+
     def _summary_html(self, summary):
         def cell(value, number_format):
             value = float(value)
@@ -79,8 +80,8 @@ class DunningRiskBacktest(models.TransientModel):
 
         rows = Markup().join(
             Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (str(label), cell(summary.at["model", column], fmt), cell(summary.at["baseline", column], fmt))
-            for column, label, fmt in METRICS
+            % (label, cell(summary.at["model", column], fmt), cell(summary.at["baseline", column], fmt))
+            for column, label, fmt in self._metrics()
         )
         return Markup(
             "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
