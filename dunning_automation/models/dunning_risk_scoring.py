@@ -3,6 +3,7 @@
 import logging
 import math
 import time
+from collections import defaultdict
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -72,7 +73,7 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def _invoice_frame(self, company):
-        """Posted customer invoices of ``company`` with their paid date, in one query.
+        """Customer invoices of ``company`` posted before today with their paid date, in one query.
 
         Amounts are in company currency; the partner is the commercial partner. An invoice is
         paid on the date of the last reconciliation of its receivable lines (payments and
@@ -107,11 +108,13 @@ class DunningRiskScoring(models.AbstractModel):
                  WHERE move.company_id = %(company)s
                    AND move.move_type = 'out_invoice'
                    AND move.state = 'posted'
+                   AND move.invoice_date < %(today)s
                    AND move.payment_state NOT IN ('reversed', 'invoicing_legacy')
                    AND commercial.dunning_risk_excluded IS NOT TRUE
                  ORDER BY move.id
                 """,
                 company=company.id,
+                today=fields.Date.context_today(self),
             )
         )
         return pd.DataFrame.from_records(self.env.cr.fetchall(), columns=FRAME_COLUMNS)
@@ -130,21 +133,18 @@ class DunningRiskScoring(models.AbstractModel):
         """
         start = time.perf_counter()
         today = fields.Date.context_today(self)
-        frame = self._invoice_frame(company)
-        result = {"partners": 0, "invoices": 0, "rejected": 0, "fallback": False}
-        if frame.empty:
-            result["fallback"] = self.env._("insufficient data: no posted customer invoice")
+        report = risk.validate_frame(self._invoice_frame(company))
+        result = {"partners": 0, "invoices": 0, "rejected": len(report.rejected), "fallback": False}
+        if report.clean.empty:
+            result["fallback"] = self.env._("insufficient data: no valid posted customer invoice")
             self._clear_scores(company, scored_partner_ids=[], scored_move_ids=[])
         else:
             with single_threaded():
-                model = risk.LatePaymentModel().fit(frame, today)
-                invoices = model.predict(frame, today, reasons=False)
-                partners = model.score_partners(frame, today)
+                model = risk.LatePaymentModel().fit(report.clean, today)
+                invoices = model.predict(report.clean, today, reasons=False)
+                partners = model.score_partners(report.clean, today)
             result.update(
-                partners=len(partners),
-                invoices=len(invoices),
-                rejected=len(model.rejected_),
-                fallback=model.fallback_reason_ or False,
+                partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
             )
             self._write_partner_scores(company, partners, invoices, model.fallback_reason_, today)
             self._write_invoice_scores(invoices)
@@ -178,13 +178,17 @@ class DunningRiskScoring(models.AbstractModel):
             })
 
     def _write_invoice_scores(self, invoices):
-        Move = self.env["account.move"]
-        for move_id, row in invoices.iterrows():
-            pay_date = row["expected_pay_date"]
-            Move.browse(int(move_id)).write({
-                "dunning_late_probability": _finite(row["late_probability"]),
-                "dunning_expected_pay_date": pay_date.date() if pd.notna(pay_date) else False,
-            })
+        """Store the open invoices' predictions, one write per (probability, pay date) pair."""
+        move_ids = defaultdict(list)
+        for move_id, probability, pay_date in zip(
+            invoices.index, invoices["late_probability"], invoices["expected_pay_date"]
+        ):
+            key = (round(_finite(probability), 2), pay_date.date() if pd.notna(pay_date) else False)
+            move_ids[key].append(int(move_id))
+        for (probability, pay_date), ids in move_ids.items():
+            self.env["account.move"].browse(ids).write(
+                {"dunning_late_probability": probability, "dunning_expected_pay_date": pay_date}
+            )
 
     def _clear_scores(self, company, scored_partner_ids, scored_move_ids):
         """Clear the scores of customers and invoices this scoring did not cover (paid, excluded...)."""

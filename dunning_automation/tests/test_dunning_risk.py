@@ -218,13 +218,25 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
             self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
             self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
 
+    def _break_due_date(self, invoice):
+        """Give ``invoice`` a due date before its invoice date, as a faulty import would."""
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET invoice_date_due = invoice_date - 30 WHERE id = %s", invoice.id)
+        )
+        invoice.invalidate_recordset(["invoice_date_due"])
+
+    def test_only_invalid_or_future_invoices(self):
+        self._break_due_date(self._invoice(self.customer, days(-10)))
+        self._invoice(self.other_customer, days(60), invoice_date=days(30))
+        result = self._score()
+        self.assertEqual(result["rejected"], 1, "the future invoice is not history yet")
+        self.assertIn("insufficient data", result["fallback"])
+        self.assertFalse(self._risk(self.customer)["dunning_risk_date"])
+
     def test_due_date_before_invoice_date_left_out(self):
         invoice = self._paid_invoice(self.customer, days(-100), 5)
-        broken = self._invoice(self.customer, days(-10), invoice_date=days(-40))
-        self.env.cr.execute(
-            SQL("UPDATE account_move SET invoice_date_due = %s WHERE id = %s", days(-60), broken.id)
-        )
-        broken.invalidate_recordset(["invoice_date_due"])
+        broken = self._invoice(self.customer, days(-10))
+        self._break_due_date(broken)
         result = self._score()
         self.assertEqual(result["rejected"], 1)
         self.assertEqual(result["partners"], 1)
