@@ -39,6 +39,7 @@
         # Wizards
         "wizards/dunning_preview_views.xml",
         "wizards/dunning_pause_views.xml",
+        "wizards/dunning_risk_backtest_views.xml",
         # Menus
         "views/dunning_menus.xml",
     ],

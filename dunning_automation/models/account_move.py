@@ -60,6 +60,15 @@ class AccountMove(models.Model):
         "res.users", string="Collector", compute="_compute_dunning_collector_id",
         search="_search_dunning_collector_id",
     )
+    dunning_late_probability = fields.Float(
+        string="Late Probability", readonly=True, copy=False, digits=(16, 2),
+        groups="account.group_account_invoice,account.group_account_readonly",
+        help="Chance that this open invoice is paid after its due date, at the last risk scoring.",
+    )
+    dunning_expected_pay_date = fields.Date(
+        string="Expected Payment", readonly=True, copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
 
     @api.depends(
         "move_type", "state", "payment_state", "dunning_level_id", "dunning_paused_until",

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import engine
+from .res_partner import RISK_BANDS, RISK_SEGMENTS
 
 
 class DunningPolicy(models.Model):
@@ -75,6 +76,18 @@ class DunningPolicy(models.Model):
         default=3,
         help="After this many broken promises in a row, the customer cannot promise online anymore.",
     )
+    risk_band = fields.Selection(
+        RISK_BANDS,
+        string="For Risk Band",
+        help="Customers of this risk band without a policy of their own follow this policy "
+        "instead of the company's default one.",
+    )
+    risk_segment = fields.Selection(
+        RISK_SEGMENTS,
+        string="For Payment Segment",
+        help="Customers of this payment segment without a policy of their own follow this policy "
+        "(with a risk band too: customers of both).",
+    )
     level_count = fields.Integer(compute="_compute_level_count")
 
     @api.depends("level_ids")
@@ -111,6 +124,14 @@ class DunningPolicy(models.Model):
             )
             for level in self.level_ids.sorted(lambda level: (level.sequence, level.trigger_days))
         ]
+
+    def _matches_risk(self, partner):
+        """Whether this risk-driven policy applies to the partner's risk band and segment."""
+        self.ensure_one()
+        return bool(self.risk_band or self.risk_segment) and (
+            self.risk_band in (False, partner.dunning_risk_band)
+            and self.risk_segment in (False, partner.dunning_segment)
+        )
 
     def _covers_partner(self, partner):
         """Whether the partner's tags let this policy chase it."""

@@ -268,7 +268,7 @@ class DunningRun(models.Model):
             if partner.dunning_excluded:
                 skipped[partner.id] = SKIP_EXCLUDED
                 continue
-            policy = partner.dunning_policy_id or default_policy
+            policy = partner._dunning_effective_policy(default_policy)
             if not policy or not policy.active or not policy._covers_partner(partner):
                 continue
             if not partner.active and policy.skip_archived_partners:

@@ -22,6 +22,7 @@ class ResCompany(models.Model):
         domain="[('company_id', '=', id)]",
         help="The policy for customers that have none of their own.",
     )
+    dunning_policy_ids = fields.One2many("dunning.policy", "company_id", string="Dunning Policies")
     dunning_tolerance = fields.Monetary(
         string="Dunning Tolerance",
         currency_field="currency_id",

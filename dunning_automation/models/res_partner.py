@@ -20,6 +20,17 @@ OPEN_INVOICE_DOMAIN = [
     ("payment_state", "not in", ("in_payment", "paid", "reversed", "blocked", "invoicing_legacy")),
 ]
 
+RISK_BANDS = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
+# Behaviour segments named by the risk package, as selection keys ("chronic late" -> "chronic_late").
+RISK_SEGMENTS = [
+    ("reliable", "Reliable"),
+    ("slow_but_steady", "Slow but Steady"),
+    ("chronic_late", "Chronic Late"),
+    ("large_exposure_at_risk", "Large Exposure at Risk"),
+    ("new_customer", "New Customer"),
+]
+RISK_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -71,6 +82,37 @@ class ResPartner(models.Model):
         "dunning.dispute", "partner_id", string="Disputes",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+    dunning_last_reminder_date = fields.Date(
+        string="Last Reminder", compute="_compute_dunning_last_reminder_date", groups=RISK_GROUPS
+    )
+    # Late-payment risk, written per company by dunning.risk.scoring.
+    dunning_risk_excluded = fields.Boolean(
+        string="Exclude from Risk Scoring",
+        groups=RISK_GROUPS,
+        help="The customer objected to automated profiling (GDPR Art. 22): it is not scored "
+        "and always follows its standard dunning policy.",
+    )
+    dunning_risk_score = fields.Integer(
+        string="Risk Score", company_dependent=True, readonly=True, groups=RISK_GROUPS,
+        help="Late-payment risk from 0 (always on time) to 100.",
+    )
+    dunning_risk_band = fields.Selection(
+        RISK_BANDS, string="Risk Band", company_dependent=True, readonly=True, groups=RISK_GROUPS
+    )
+    dunning_expected_days_late = fields.Float(
+        string="Expected Days Late", company_dependent=True, readonly=True, groups=RISK_GROUPS, digits=(16, 1)
+    )
+    dunning_priority = fields.Float(
+        string="Collection Priority", company_dependent=True, readonly=True, groups=RISK_GROUPS, digits=(16, 0),
+        help="Late probability x overdue amount x days overdue, at scoring time: who to chase first.",
+    )
+    dunning_segment = fields.Selection(
+        RISK_SEGMENTS, string="Payment Segment", company_dependent=True, readonly=True, groups=RISK_GROUPS
+    )
+    dunning_risk_reasons = fields.Text(
+        string="Risk Reasons", company_dependent=True, readonly=True, groups=RISK_GROUPS
+    )
+    dunning_risk_date = fields.Date(string="Scored On", company_dependent=True, readonly=True, groups=RISK_GROUPS)
 
     @api.depends("child_ids.type", "child_ids.active", "commercial_partner_id")
     def _compute_dunning_contact_id(self):
@@ -112,6 +154,12 @@ class ResPartner(models.Model):
             partner.dunning_currency_id = company.currency_id
             partner.dunning_amount_due = due.get(partner.commercial_partner_id, 0.0)
             partner.dunning_amount_overdue = overdue.get(partner.commercial_partner_id, 0.0)
+
+    @api.depends_context("company")
+    def _compute_dunning_last_reminder_date(self):
+        last_dates = self.env["dunning.run"]._last_reminder_dates(self.env.company, self.commercial_partner_id.ids)
+        for partner in self:
+            partner.dunning_last_reminder_date = last_dates.get(partner.commercial_partner_id.id, False)
 
     def _compute_dunning_communication_count(self):
         counts = dict(
@@ -163,6 +211,23 @@ class ResPartner(models.Model):
         if email in blacklisted:
             return "mail_bl", self.env._("The email address %(email)s is blacklisted.", email=email)
         return None
+
+    def _dunning_effective_policy(self, default_policy):
+        """The policy chasing this customer in the current company: its own policy, else the
+        active policy of the company matching its risk band and segment, else ``default_policy``.
+
+        Excluded customers never get a risk-driven policy.
+        """
+        self.ensure_one()
+        if self.dunning_policy_id:
+            return self.dunning_policy_id
+        if self.dunning_risk_excluded or not (self.dunning_risk_band or self.dunning_segment):
+            return default_policy
+        matching = self.env.company.dunning_policy_ids.filtered(lambda policy: policy._matches_risk(self))
+        # a rule on band and segment is more specific than a rule on one of them
+        return matching.sorted(
+            lambda policy: (not (policy.risk_band and policy.risk_segment), policy.sequence, policy.id)
+        )[:1] or default_policy
 
     def _dunning_collector(self):
         """Who a dunning activity for this customer is assigned to."""

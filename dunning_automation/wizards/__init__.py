@@ -2,3 +2,4 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from . import dunning_preview
 from . import dunning_pause
+from . import dunning_risk_backtest

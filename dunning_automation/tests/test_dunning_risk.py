@@ -1,0 +1,303 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import math
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from .common import TODAY, DunningCommon, days
+
+RISK_FIELDS = (
+    "dunning_risk_score",
+    "dunning_risk_band",
+    "dunning_expected_days_late",
+    "dunning_priority",
+    "dunning_segment",
+    "dunning_risk_reasons",
+    "dunning_risk_date",
+)
+
+
+class DunningRiskCommon(DunningCommon):
+    """Builders for invoice histories and the scoring entry points."""
+
+    @classmethod
+    def _paid_invoice(cls, partner, invoice_date, days_late, amount=1000.0, **values):
+        """An invoice due 30 days after ``invoice_date``, paid ``days_late`` days after its due date."""
+        due = invoice_date + timedelta(days=30)
+        invoice = cls._invoice(partner, due, amount, invoice_date=invoice_date, **values)
+        cls._pay(invoice, due + timedelta(days=days_late))
+        return invoice
+
+    @classmethod
+    def _pay(cls, invoice, on, amount=None):
+        values = {"payment_date": on}
+        if amount is not None:
+            values["amount"] = amount
+        cls._register_payment(invoice, **values)
+
+    def _frame(self, company=None):
+        return self.env["dunning.risk.scoring"]._invoice_frame(company or self.company).set_index("invoice_id")
+
+    def _score(self, company=None):
+        with freeze_time(TODAY):
+            return self.env["dunning.risk.scoring"]._score_company(company or self.company)
+
+    def _risk(self, partner, company=None):
+        return partner.with_company(company or self.company).read(list(RISK_FIELDS))[0]
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRiskExtraction(DunningRiskCommon):
+    """The invoice frame given to the risk package: one query per company."""
+
+    def test_partial_payments_paid_when_fully_paid(self):
+        invoice = self._invoice(self.customer, days(-40), 1000.0, invoice_date=days(-70))
+        self._pay(invoice, days(-45), amount=400.0)
+        self.assertIsNone(self._frame().at[invoice.id, "paid_date"], "partly paid: still open")
+        self._pay(invoice, days(-30), amount=600.0)
+        self.assertEqual(self._frame().at[invoice.id, "paid_date"], days(-30), "paid on the last payment")
+
+    def test_credit_notes(self):
+        reversed_invoice = self._invoice(self.customer, days(-40), 500.0, invoice_date=days(-70))
+        self._reverse_invoice(reversed_invoice, post=True)
+        self.assertEqual(reversed_invoice.payment_state, "reversed")
+        settled = self._invoice(self.customer, days(-40), 1000.0, invoice_date=days(-70))
+        self._pay(settled, days(-50), amount=700.0)
+        refund = self._invoice(self.customer, days(-20), 300.0, move_type="out_refund", invoice_date=days(-20))
+        (settled + refund).line_ids.filtered(lambda line: line.display_type == "payment_term").reconcile()
+        frame = self._frame()
+        self.assertNotIn(reversed_invoice.id, frame.index, "a fully reversed invoice is no outcome")
+        self.assertNotIn(refund.id, frame.index, "credit notes are not invoices")
+        self.assertEqual(frame.at[settled.id, "paid_date"], days(-20), "the credit note settled it")
+
+    def test_amounts_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        invoice = self._invoice(self.customer, days(-10), 1000.0, currency_id=eur.id)
+        row = self._frame().loc[invoice.id]
+        self.assertEqual(row["amount"], 500.0)
+        self.assertEqual(row["currency"], "EUR")
+        self.assertEqual(row["partner_id"], self.customer.id)
+
+    def test_commercial_partner_and_company_isolation(self):
+        contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
+        invoice = self._invoice(contact, days(-10))
+        other = self.setup_other_company()
+        other_invoice = self._invoice(
+            self.customer, days(-10), company_id=other["company"].id, journal_id=other["default_journal_sale"].id
+        )
+        frame = self._frame()
+        self.assertEqual(frame.at[invoice.id, "partner_id"], self.customer.id)
+        self.assertNotIn(other_invoice.id, frame.index)
+        self.assertEqual(self._frame(other["company"]).index.tolist(), [other_invoice.id])
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRiskScoring(DunningRiskCommon):
+    """Three reliable and three chronically late customers, each with a year of paid invoices (12 each)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reliable = cls.env["res.partner"].create([{"name": f"Reliable {i}", "is_company": True} for i in range(3)])
+        cls.late = cls.env["res.partner"].create([{"name": f"Late {i}", "is_company": True} for i in range(3)])
+        for index in range(12):
+            invoice_date = days(-380 + 27 * index)
+            for rank, partner in enumerate(cls.reliable):
+                cls._paid_invoice(partner, invoice_date, -3 + (index + rank) % 4, 800.0 + 100 * rank)
+            for rank, partner in enumerate(cls.late):
+                cls._paid_invoice(partner, invoice_date, 20 + 5 * ((index + rank) % 4), 900.0 + 100 * rank)
+        cls.overdue = cls.env["account.move"].concat(
+            *(cls._invoice(partner, days(-20), 2000.0 + 500 * rank) for rank, partner in enumerate(cls.late))
+        )
+        cls.not_due = cls.env["account.move"].concat(*(cls._invoice(partner, days(10), 1000.0) for partner in cls.reliable))
+
+    def test_late_payers_score_higher(self):
+        result = self._score()
+        self.assertFalse(result["fallback"], "enough history for the model")
+        self.assertEqual(result["partners"], 6)
+        self.assertEqual(result["invoices"], 6, "the open invoices")
+        reliable = [self._risk(partner) for partner in self.reliable]
+        late = [self._risk(partner) for partner in self.late]
+        self.assertGreater(min(r["dunning_risk_score"] for r in late), max(r["dunning_risk_score"] for r in reliable))
+        for risk in reliable + late:
+            self.assertEqual(risk["dunning_risk_date"], TODAY)
+            self.assertTrue(risk["dunning_risk_reasons"])
+            self.assertTrue(risk["dunning_risk_band"])
+            self.assertTrue(risk["dunning_segment"])
+            for name in ("dunning_expected_days_late", "dunning_priority"):
+                self.assertTrue(math.isfinite(risk[name]), name)
+        bands = ["low", "medium", "high", "critical"]
+        self.assertGreater(
+            min(bands.index(r["dunning_risk_band"]) for r in late),
+            max(bands.index(r["dunning_risk_band"]) for r in reliable),
+        )
+        self.assertIn("days overdue", late[0]["dunning_risk_reasons"])
+        self.assertEqual({r["dunning_segment"] for r in late}, {"chronic_late"})
+        # collector worklist: customers with something overdue, most urgent first
+        worklist = self.env["res.partner"].with_company(self.company).search(
+            [("dunning_priority", ">", 0)], order="dunning_priority desc"
+        )
+        self.assertEqual(set(worklist.ids), set(self.late.ids))
+        self.assertEqual(worklist.ids, self.late.ids[::-1], "the largest overdue amount at the same risk first")
+        # invoices
+        for invoice in self.overdue:
+            self.assertEqual(invoice.dunning_late_probability, 1.0, "already overdue")
+            self.assertGreaterEqual(invoice.dunning_expected_pay_date, TODAY)
+        for invoice in self.not_due:
+            self.assertLess(invoice.dunning_late_probability, 0.5)
+            self.assertTrue(invoice.dunning_expected_pay_date)
+
+    def test_paid_invoice_and_excluded_partner_cleared(self):
+        self._score()
+        excluded = self.late[0]
+        excluded.dunning_risk_excluded = True
+        self._pay(self.overdue[1], days(-1))
+        result = self._score()
+        self.assertEqual((result["partners"], result["invoices"]), (5, 4))
+        self.assertFalse(any(self._risk(excluded)[name] for name in RISK_FIELDS), "excluded: not scored")
+        self.assertFalse(self.overdue[0].dunning_expected_pay_date, "its invoices neither")
+        self.assertFalse(self.overdue[1].dunning_expected_pay_date, "paid since the last scoring")
+        self.assertTrue(self.overdue[2].dunning_expected_pay_date)
+
+    def test_scores_per_company(self):
+        other = self.setup_other_company()["company"]
+        self._score()
+        self.assertFalse(self._risk(self.late[0], other)["dunning_risk_date"], "not scored in the other company")
+        result = self._score(other)
+        self.assertIn("insufficient data", result["fallback"])
+        self.assertTrue(self._risk(self.late[0])["dunning_risk_date"], "the first company's scores are kept")
+
+    def test_cron_scores_every_company(self):
+        cron = self.env.ref("dunning_automation.ir_cron_dunning_risk")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "weeks"))
+        with freeze_time(TODAY), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True)
+        self.assertTrue(all(self._risk(partner)["dunning_risk_date"] == TODAY for partner in self.late | self.reliable))
+
+    def test_retrain_button(self):
+        with freeze_time(TODAY):
+            action = self.env["res.config.settings"].create({}).action_dunning_retrain_risk()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("6 customers", action["params"]["message"])
+
+    def test_backtest_wizard(self):
+        wizard = self.env["dunning.risk.backtest"].create({"min_labelled": 30})
+        wizard.action_run()
+        self.assertFalse(wizard.message)
+        for text in ("Model", "Baseline", "ROC AUC", "Brier"):
+            self.assertIn(text, wizard.result_html)
+        wizard.min_labelled = 10000
+        wizard.action_run()
+        self.assertIn("Not enough history", wizard.message)
+        self.assertFalse(wizard.result_html)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRiskBadInputs(DunningRiskCommon):
+    """Little or broken history: clear reasons, never NaN."""
+
+    def test_no_invoice(self):
+        result = self._score()
+        self.assertIn("insufficient data", result["fallback"])
+        self.assertEqual(result["partners"], 0)
+
+    def test_insufficient_data(self):
+        self._paid_invoice(self.customer, days(-100), 5)
+        self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
+        result = self._score()
+        self.assertIn("insufficient data", result["fallback"])
+        for partner in self.customer | self.other_customer:
+            risk = self._risk(partner)
+            self.assertIn("Insufficient data", risk["dunning_risk_reasons"])
+            self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
+            self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
+
+    def _break_due_date(self, invoice):
+        """Give ``invoice`` a due date before its invoice date, as a faulty import would."""
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET invoice_date_due = invoice_date - 30 WHERE id = %s", invoice.id)
+        )
+        invoice.invalidate_recordset(["invoice_date_due"])
+
+    def test_only_invalid_or_future_invoices(self):
+        self._break_due_date(self._invoice(self.customer, days(-10)))
+        self._invoice(self.other_customer, days(60), invoice_date=days(30))
+        result = self._score()
+        self.assertEqual(result["rejected"], 1, "the future invoice is not history yet")
+        self.assertIn("insufficient data", result["fallback"])
+        self.assertFalse(self._risk(self.customer)["dunning_risk_date"])
+
+    def test_due_date_before_invoice_date_left_out(self):
+        invoice = self._paid_invoice(self.customer, days(-100), 5)
+        broken = self._invoice(self.customer, days(-10))
+        self._break_due_date(broken)
+        result = self._score()
+        self.assertEqual(result["rejected"], 1)
+        self.assertEqual(result["partners"], 1)
+        self.assertFalse(broken.dunning_expected_pay_date)
+        self.assertTrue(invoice.exists())
+        wizard = self.env["dunning.risk.backtest"].create({})
+        wizard.action_run()
+        self.assertIn("1 invoices were left out: due_date before invoice_date", wizard.message)
+        self.assertIn("Not enough history", wizard.message)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRiskPolicy(DunningRiskCommon):
+    """Risk-driven policies and who may see the scores."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.critical_policy = cls.env["dunning.policy"].create({
+            "name": "Critical customers",
+            "risk_band": "critical",
+            "level_ids": [Command.create({
+                "name": "Early call",
+                "trigger_days": 3,
+                "channel": "email",
+                "mail_template_id": cls.first.mail_template_id.id,
+            })],
+        })
+
+    def _set_band(self, partner, band, segment=False):
+        partner.with_company(self.company).write({"dunning_risk_band": band, "dunning_segment": segment})
+
+    def test_critical_customer_gets_critical_policy(self):
+        excluded = self._customer("Private Person", "p@example.com", dunning_risk_excluded=True)
+        for partner in self.customer | self.other_customer | excluded:
+            self._invoice(partner, days(-5))
+        self._set_band(self.customer, "critical")
+        self._set_band(self.other_customer, "low")
+        self._set_band(excluded, "critical")
+        self._run()
+        communications = self._communications()
+        self.assertEqual(communications.partner_id, self.customer, "5 days overdue: only the critical policy acts")
+        self.assertEqual(communications.level_id, self.critical_policy.level_ids)
+
+    def test_band_and_segment_rule_is_more_specific(self):
+        segment_policy = self.critical_policy.copy({"risk_segment": "chronic_late", "sequence": 99})
+        self._set_band(self.customer, "critical", "chronic_late")
+        self._set_band(self.other_customer, "critical", "reliable")
+        partners = (self.customer | self.other_customer).with_company(self.company)
+        self.assertEqual(partners[0]._dunning_effective_policy(self.policy), segment_policy)
+        self.assertEqual(partners[1]._dunning_effective_policy(self.policy), self.critical_policy)
+        partners[1].dunning_policy_id = self.policy
+        self.assertEqual(partners[1]._dunning_effective_policy(self.policy), self.policy, "own policy wins")
+
+    def test_basic_user_cannot_read_scores(self):
+        user = new_test_user(self.env, login="risk_basic", groups="base.group_user")
+        self._set_band(self.customer, "critical")
+        partner = self.customer.with_user(user)
+        self.assertEqual(partner.name, "Cascade Foods")
+        for name in RISK_FIELDS + ("dunning_risk_excluded",):
+            with self.assertRaises(AccessError):
+                partner.read([name])
+        accountant = new_test_user(self.env, login="risk_accountant", groups="account.group_account_invoice")
+        self.assertEqual(self._risk(self.customer.with_user(accountant))["dunning_risk_band"], "critical")
