@@ -339,7 +339,10 @@ def build_features(history, rows, feature_date):
         ratio = amount / usual
     ratio[~np.isfinite(ratio)] = np.nan
     first_invoice = hist.groupby("pid")["invoice_date"].min()
-    first = pd.Series(query["pid"]).map(first_invoice).to_numpy()
+    if first_invoice.empty:  # nobody has a history yet (mapping on nothing gives no datetimes)
+        first = np.full(len(query), np.datetime64("NaT"), dtype=tv.dtype)
+    else:
+        first = pd.Series(query["pid"]).map(first_invoice).to_numpy()
     tenure = np.where(first < tv, (tv - first) / np.timedelta64(1, "D"), 0.0)
 
     feats = pd.DataFrame(

@@ -155,6 +155,15 @@ class TestRobustness(RiskCase):
         self.assertEqual(model.fallback_reason_, "insufficient data: 0 labelled invoices (need 30)")
         self.assertTrue(np.allclose(pred["late_probability"], 0.5))
 
+    def test_no_history_before_as_of(self):
+        """Every invoice issued after the training date: a prior, not a crash."""
+        frame = self.frame.iloc[:50]
+        model = LatePaymentModel().fit(frame, frame["invoice_date"].min() - pd.Timedelta(days=1))
+        self.assertEqual(model.fallback_reason_, "insufficient data: 0 labelled invoices (need 30)")
+        as_of = frame["invoice_date"].max()
+        _assert_no_nan(self, model.predict(frame, as_of))
+        self.assertFalse(model.score_partners(frame, as_of)["risk_score"].isna().any())
+
     def test_single_class(self):
         on_time = self.frame.assign(paid_date=self.frame["due_date"] - pd.Timedelta(days=1))
         model, pred = self._fit_predict(on_time, AS_OF)
