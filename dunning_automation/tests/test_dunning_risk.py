@@ -10,17 +10,9 @@ from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from .common import TODAY, DunningCommon, days
+from odoo.addons.dunning_automation.models.dunning_risk_scoring import PARTNER_RISK_FIELDS as RISK_FIELDS
 
-RISK_FIELDS = (
-    "dunning_risk_score",
-    "dunning_risk_band",
-    "dunning_expected_days_late",
-    "dunning_priority",
-    "dunning_segment",
-    "dunning_risk_reasons",
-    "dunning_risk_date",
-)
+from .common import TODAY, DunningCommon, days
 
 
 class DunningRiskCommon(DunningCommon):

@@ -115,14 +115,7 @@ class DunningPreview(models.TransientModel):
         self.line_ids.unlink()
         self.skipped_line_ids.unlink()
         self.write({"date": date, **values})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Dunning Preview"),
-        }
+        return self._get_records_action(target="new", name=self.env._("Dunning Preview"))
 
     def action_run_now(self):
         """Start the real run of the current companies in the background."""

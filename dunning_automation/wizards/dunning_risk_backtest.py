@@ -50,13 +50,7 @@ class DunningRiskBacktest(models.TransientModel):
             self.write({"result_html": False, "message": "\n".join(messages)})
         else:
             self.write({"result_html": self._summary_html(result.summary), "message": "\n".join(messages) or False})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return self._get_records_action(target="new")
 
     def _metrics(self):
         """(summary column, label, number format) of the rows shown."""
