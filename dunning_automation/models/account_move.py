@@ -151,14 +151,26 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_write_next_dates(self, next_dates):
-        """Store the engine's next dates, one write per distinct date, only where they changed."""
-        moves = self.browse(list(next_dates))
-        moves_by_date = defaultdict(list)
-        for move in moves:
-            if move.dunning_next_date != next_dates[move.id]:
-                moves_by_date[next_dates[move.id]].append(move.id)
-        for next_date, move_ids in moves_by_date.items():
-            self.browse(move_ids)._dunning_write_run_fields({"dunning_next_date": next_date})
+        """Store the engine's next dates ({move id: date or None}) where they changed, in one query.
+
+        A run plans every open invoice: this neither loads them in the cache nor logs the
+        conflict when a concurrent run writes the same dates (the caller gives up on them then).
+        """
+        if not next_dates:
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move AS move
+                      SET dunning_next_date = planned.next_date
+                     FROM unnest(%s::int[], %s::date[]) AS planned(id, next_date)
+                    WHERE move.id = planned.id
+                      AND move.dunning_next_date IS DISTINCT FROM planned.next_date""",
+                list(next_dates),
+                list(next_dates.values()),
+            ),
+            log_exceptions=False,
+        )
+        self.invalidate_model(["dunning_next_date"])
 
     @api.model
     def _dunning_refresh_states(self, company, today):

@@ -11,7 +11,7 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure, UniqueViolat
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize, mute_logger, split_every
+from odoo.tools import SQL, email_normalize, split_every
 
 from .. import engine
 
@@ -301,7 +301,7 @@ class DunningRun(models.Model):
                     reminders.append(Reminder(company, policy, decision))
         if not dry_run:
             try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():  # muted while flushing too
+                with self.env.cr.savepoint(flush=False):
                     self.env["account.move"]._dunning_write_next_dates(next_dates)
             except CONCURRENCY_ERRORS:
                 _logger.info("Dunning run %s: another run is updating the next dates", self.id)
