@@ -9,14 +9,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-pgroot="$top/.local/pg"
-data="$pgroot/data"
 port="${DUNNING_PG_PORT:-54329}"
-sock="$pgroot/run"
-# Unix socket paths are limited to 107 bytes: a deep checkout gets a short socket folder in /tmp.
-if [ ${#sock} -gt 80 ]; then
-    sock="/tmp/dunning-pg-$(printf '%s' "$top" | md5sum | cut -c1-8)"
-fi
+owner="${DUNNING_PG_OWNER:-postgres}"
+checkout_hash=$(printf '%s' "$top" | md5sum | cut -c1-8)
 dbuser=odoo
 
 if [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}" ]; then
@@ -41,21 +36,35 @@ fi
 # PostgreSQL refuses to run as root: as root, the cluster belongs to an unprivileged account.
 as_owner() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u "${DUNNING_PG_OWNER:-postgres}" -- "$@"
+        runuser -u "$owner" -- "$@"
     else
         "$@"
     fi
 }
 
+# The cluster lives in the checkout; only when the owner account cannot reach the checkout
+# (as root, a checkout under a private folder) does it go to a folder of its own in /tmp.
+pgroot="$top/.local/pg"
+if [ "$(id -u)" = 0 ] && [ ! -f "$pgroot/data/PG_VERSION" ]; then
+    mkdir -p "$pgroot"
+    chown "$owner" "$pgroot"
+    if ! as_owner test -w "$pgroot"; then
+        pgroot="/tmp/dunning-pg-$checkout_hash"
+        echo "note: account $owner cannot reach $top: the PostgreSQL cluster goes to $pgroot" >&2
+    fi
+fi
+data="$pgroot/data"
+sock="$pgroot/run"
+# Unix socket paths are limited to 107 bytes: a deep checkout gets a short socket folder in /tmp.
+if [ ${#sock} -gt 80 ]; then
+    sock="/tmp/dunning-pg-$checkout_hash-run"
+fi
+
 case "${1:-start}" in
 start)
     mkdir -p "$pgroot" "$sock"
     if [ "$(id -u)" = 0 ]; then
-        chown "${DUNNING_PG_OWNER:-postgres}" "$pgroot" "$sock"
-        as_owner test -w "$pgroot" || {
-            echo "error: account ${DUNNING_PG_OWNER:-postgres} cannot write to $pgroot (check the parent folders' permissions)." >&2
-            exit 2
-        }
+        chown "$owner" "$pgroot" "$sock"
     fi
     if [ ! -f "$data/PG_VERSION" ]; then
         as_owner "$bindir/initdb" -D "$data" -U "$dbuser" --auth=trust -E UTF8 --locale=C >"$pgroot/initdb.log" 2>&1 \
