@@ -13,7 +13,7 @@
     "development_status": "Beta",
     "application": False,
     "installable": True,
-    "depends": ["account", "mail", "portal"],
+    "depends": ["account", "account_payment", "mail", "portal"],
     "external_dependencies": {
         "python": ["pandas", "scikit-learn", "phonenumbers"],
     },
@@ -36,6 +36,8 @@
         "views/dunning_promise_views.xml",
         "views/dunning_dispute_views.xml",
         "views/portal_templates.xml",
+        # Reports
+        "report/dunning_statement_report.xml",
         # Wizards
         "wizards/dunning_preview_views.xml",
         "wizards/dunning_pause_views.xml",

@@ -11,7 +11,7 @@ db_opts=$(scripts/pg.sh start)
 # shellcheck disable=SC2086
 if ! python3 scripts/db.py exists $db_opts "$db"; then
     echo "Creating database '$db' with demo data and installing dunning_automation (a few minutes)..."
-    python3 -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --with-demo -i dunning_automation \
+    python3 -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --with-demo -i dunning_automation,payment_demo \
         --stop-after-init --log-level=warn
 fi
 echo

@@ -6,29 +6,30 @@ from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..models.dunning_dispute import MAX_ATTACHMENT_SIZE
 
 ACCESS_PARAMS = ("company_id", "partner_id", "expires", "token")
 STATEMENT_URL = "/my/dunning/statement"
+STATEMENT_PDF_URL = "/my/dunning/statement/pdf"
+PAY_URL = "/my/dunning/pay"
+TRANSACTION_URL = "/my/dunning/transaction"
 # The payment date the promise form suggests.
 DEFAULT_PROMISE_DAYS = 7
 
 
-class DunningPortal(CustomerPortal):
-    """Account statement, promise to pay and dispute, for portal users or through a signed link."""
+class DunningPortal(PortalAccount, PaymentPortal):
+    """Account statement, payment, promise to pay and dispute, for portal users or through a signed link."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "dunning_overdue_count" in counters:
             partner = request.env.user.partner_id.commercial_partner_id
-            values["dunning_overdue_count"] = request.env["account.move"].sudo().search_count([
-                *partner._dunning_open_invoice_domain(request.env.company),
-                ("invoice_date_due", "<", fields.Date.context_today(partner)),
-            ])
+            values["dunning_overdue_count"] = partner._dunning_overdue_count(request.env.company)
         return values
 
     def _get_dunning_access(self, params):
@@ -45,21 +46,22 @@ class DunningPortal(CustomerPortal):
             raise NotFound()
         return request.env.company, request.env.user.partner_id.commercial_partner_id.sudo(), {}
 
-    def _get_dunning_statement_url(self, link, **extra):
+    def _get_dunning_statement_url(self, link, path=STATEMENT_URL, **extra):
         query = {**link, **extra}
-        return f"{STATEMENT_URL}?{urlencode(query)}" if query else STATEMENT_URL
+        return f"{path}?{urlencode(query)}" if query else path
 
     def _get_dunning_move_ids(self):
         try:
-            return [int(move_id) for move_id in request.httprequest.form.getlist("move_ids")]
+            return [int(move_id) for move_id in request.httprequest.values.getlist("move_ids")]
         except ValueError:
             raise NotFound() from None
 
     def _render_dunning_statement(self, company, partner, link, error=None, message=None):
         today = fields.Date.context_today(partner)
+        statement = partner._dunning_statement_values(company, today)
         values = {
             **self._prepare_portal_layout_values(),
-            **partner._dunning_statement_values(company, today),
+            **statement,
             "page_name": "dunning_statement",
             "company": company,
             "partner": partner,
@@ -69,6 +71,12 @@ class DunningPortal(CustomerPortal):
             "error": error,
             "message": message,
             "dispute_reasons": request.env["dunning.dispute"]._fields["reason"]._description_selection(request.env),
+            "pay_url": PAY_URL,
+            "pay_overdue_urls": {
+                total["currency"].id: self._get_dunning_statement_url(link, PAY_URL, currency_id=total["currency"].id)
+                for total in statement["totals"]
+            },
+            "pdf_url": self._get_dunning_statement_url(link, STATEMENT_PDF_URL),
         }
         return request.render("dunning_automation.portal_dunning_statement", values)
 
@@ -76,6 +84,16 @@ class DunningPortal(CustomerPortal):
     def portal_dunning_statement(self, message=None, **params):
         company, partner, link = self._get_dunning_access(params)
         return self._render_dunning_statement(company, partner, link, message=message)
+
+    @http.route(STATEMENT_PDF_URL, type="http", auth="public", methods=["GET"], sitemap=False)
+    def portal_dunning_statement_pdf(self, **params):
+        company, partner, _link = self._get_dunning_access(params)
+        pdf, filename = partner._dunning_statement_pdf(company)
+        return request.make_response(pdf, headers=[
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", len(pdf)),
+            ("Content-Disposition", content_disposition(filename)),
+        ])
 
     def _dunning_submit(self, params, create, message):
         """Run ``create(company, partner)``: back to the statement with ``message``, or with the error."""
@@ -114,3 +132,72 @@ class DunningPortal(CustomerPortal):
             ),
             "dispute",
         )
+
+    # ------------------------------------------------------------------
+    # PAY NOW
+    # ------------------------------------------------------------------
+
+    @http.route(PAY_URL, type="http", auth="public", website=True, methods=["GET", "POST"], sitemap=False)
+    def portal_dunning_pay(self, currency_id=None, **params):
+        """The payment form for the ticked invoices, or for everything overdue in ``currency_id``."""
+        company, partner, link = self._get_dunning_access(params)
+        try:
+            moves = partner._dunning_payable_invoices(
+                company, self._get_dunning_move_ids(), self._cast_as_int(currency_id)
+            )
+        except MissingError:
+            raise NotFound() from None
+        except UserError as error:
+            return self._render_dunning_statement(company, partner, link, error=str(error))
+        amount = sum(moves.mapped("amount_residual"))
+        payment_values = self._get_common_page_view_values(
+            invoices_data={
+                "partner": partner,
+                "company": company,
+                "total_amount": amount,
+                "currency": moves.currency_id,
+                "amount_residual": amount,
+                "landing_route": STATEMENT_URL,  # the transaction sets the real one
+                "transaction_route": TRANSACTION_URL,
+            },
+            access_token=partner._dunning_payment_token(company, moves),
+        )
+        values = {
+            **self._prepare_portal_layout_values(),
+            **payment_values,
+            "page_name": "dunning_pay",
+            "company": company,
+            "partner": partner,
+            "moves": moves,
+            "amount": amount,
+            "statement_url": self._get_dunning_statement_url(link),
+        }
+        return request.render("dunning_automation.portal_dunning_pay", values)
+
+    @http.route(TRANSACTION_URL, type="jsonrpc", auth="public")
+    def portal_dunning_transaction(self, access_token, amount=None, **kwargs):
+        """Create the transaction that pays the invoices of a payment token, in their currency.
+
+        The amount is what is still due on them now; the customer lands back on the statement.
+        """
+        access = request.env["res.partner"]._dunning_payment_access(access_token)
+        if not access:
+            raise ValidationError(request.env._("The payment link is invalid."))
+        company, partner, move_ids = access
+        try:
+            moves = partner._dunning_payable_invoices(company, move_ids)
+        except MissingError:
+            raise ValidationError(
+                request.env._("Some of these invoices are paid already: please reload the page.")
+            ) from None
+        currency = moves.currency_id
+        due = sum(moves.mapped("amount_residual"))
+        if currency.compare_amounts(self._cast_as_float(amount) or 0.0, due):
+            raise ValidationError(request.env._("The amount due has changed: please reload the page."))
+        self._validate_transaction_kwargs(kwargs)
+        user_partner = request.env.user.partner_id
+        payer = user_partner if user_partner.commercial_partner_id == partner else partner
+        link = partner._dunning_statement_query(company, fields.Date.context_today(partner))
+        kwargs["landing_route"] = self._get_dunning_statement_url(link, message="paid")
+        reference = None if len(moves) == 1 else company.get_next_batch_payment_communication()
+        return self._process_transaction(payer.id, currency.id, moves.ids, reference, amount=due, **kwargs)

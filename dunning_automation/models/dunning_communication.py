@@ -271,6 +271,18 @@ class DunningCommunication(models.Model):
         query = self.partner_id._dunning_statement_query(self.company_id, self.dunning_date)
         return f"{self.get_base_url()}/my/dunning/statement?{urlencode(query)}"
 
+    def _statement_attachment(self):
+        """The customer's account statement as a PDF attached to this communication."""
+        self.ensure_one()
+        pdf, filename = self.partner_id._dunning_statement_pdf(self.company_id)
+        return self.env["ir.attachment"].sudo().create({
+            "name": filename,
+            "raw": pdf,
+            "mimetype": "application/pdf",
+            "res_model": self._name,
+            "res_id": self.id,
+        })
+
     def _invoice_lines(self):
         self.ensure_one()
         return self.line_ids.filtered(lambda line: line.amount_residual > 0)

@@ -50,6 +50,10 @@ class DunningLevel(models.Model):
         string="Attach Invoice PDFs",
         help="Attach the PDF of each listed invoice to the email.",
     )
+    attach_statement_pdf = fields.Boolean(
+        string="Attach Account Statement",
+        help="Attach the customer's account statement (PDF) to the email.",
+    )
     is_final_notice = fields.Boolean(
         string="Final Notice",
         help="The last warning before escalation: invoices at this level are escalated.",

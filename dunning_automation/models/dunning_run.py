@@ -542,12 +542,18 @@ class DunningRun(models.Model):
             self.env["dunning.communication"].concat(*failed)._set_delivery("failed", failure_type, reason)
             for communication in failed:
                 communication.partner_id._dunning_schedule_fallback_activity(communication, reason)
-        self._attach_invoice_pdfs(communications.filtered(lambda c: c.mail_id and c.level_id.attach_invoice_pdf))
+        self._attach_pdfs(communications.filtered("mail_id"))
 
-    def _attach_invoice_pdfs(self, communications):
+    def _attach_pdfs(self, communications):
+        """Attach the invoices' PDFs and the account statement to the emails whose level asks so."""
         for communication in communications:
-            pdfs = communication.move_ids.filtered(lambda move: move.is_invoice())._dunning_pdf_attachments()
-            communication.mail_id.attachment_ids = [Command.link(pdf.id) for pdf in pdfs]
+            level = communication.level_id
+            attachments = self.env["ir.attachment"]
+            if level.attach_invoice_pdf:
+                attachments |= communication.move_ids.filtered(lambda move: move.is_invoice())._dunning_pdf_attachments()
+            if level.attach_statement_pdf:
+                attachments |= communication._statement_attachment()
+            communication.mail_id.attachment_ids = [Command.link(attachment.id) for attachment in attachments]
 
     def _advance_moves(self, communications, reminders_by_key):
         """Move the invoices to the level they reached, log it on their chatter, schedule activities."""

@@ -6,11 +6,12 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import MissingError, UserError
 from odoo.tools import email_normalize, formatLang, get_lang
 from odoo.tools.misc import consteq, hmac
 
 STATEMENT_TOKEN_SCOPE = "dunning_automation.statement"
+PAYMENT_TOKEN_SCOPE = "dunning_automation.payment"
 STATEMENT_HISTORY_DAYS = 365
 # Promises and disputes a customer may submit from the portal per hour.
 PORTAL_RATE_LIMIT = 5
@@ -319,9 +320,68 @@ class ResPartner(models.Model):
             return None
         return company, partner
 
+    def _dunning_payable_invoices(self, company, move_ids=None, currency_id=None):
+        """The open invoices the customer asked to pay: ``move_ids``, or else everything overdue
+        (and not disputed) in ``currency_id``. One payment is in one currency.
+
+        :raise MissingError: an id is not an open invoice of this customer at this company
+        :raise UserError: nothing to pay, or invoices in several currencies
+        """
+        self.ensure_one()
+        if move_ids:
+            moves = self._dunning_open_invoices(company, [("id", "in", move_ids)])
+            if len(moves) != len(set(move_ids)):
+                raise MissingError(self.env._("This invoice does not exist."))
+        else:
+            today = fields.Date.context_today(self)
+            moves = self._dunning_open_invoices(
+                company, [("invoice_date_due", "<", today), ("currency_id", "=", currency_id)]
+            ).filtered(lambda move: move._dunning_portal_status(today) != "disputed")
+        if not moves:
+            raise UserError(self.env._("There is nothing to pay: please tick the invoices you want to pay."))
+        if len(moves.currency_id) > 1:
+            raise UserError(self.env._("Please pay the invoices of each currency separately."))
+        return moves
+
+    def _dunning_payment_token(self, company, moves):
+        """A token that lets the payment form pay ``moves``, open invoices of this customer at
+        ``company``: ``company-partner-ids-signature``."""
+        self.ensure_one()
+        move_ids = tuple(sorted(moves.ids))
+        signature = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company.id, self.id, move_ids))
+        return f"{company.id}-{self.id}-{'.'.join(map(str, move_ids))}-{signature}"
+
+    @api.model
+    def _dunning_payment_access(self, token):
+        """(company, commercial partner, invoice ids) a payment token was issued for, or None
+        when it is forged or altered. The signature is compared in constant time."""
+        try:
+            company_id, partner_id, move_ids, signature = str(token).split("-")
+            company_id, partner_id = int(company_id), int(partner_id)
+            move_ids = tuple(int(move_id) for move_id in move_ids.split("."))
+        except ValueError:
+            return None
+        expected = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company_id, partner_id, move_ids))
+        if not consteq(expected, signature):
+            return None
+        return self.env["res.company"].sudo().browse(company_id), self.sudo().browse(partner_id), move_ids
+
     def _dunning_open_invoice_domain(self, company):
         self.ensure_one()
         return [("company_id", "=", company.id), ("commercial_partner_id", "=", self.id), *OPEN_INVOICE_DOMAIN]
+
+    def _dunning_overdue_count(self, company):
+        """How many open invoices the statement shows as overdue (neither promised nor disputed)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return self.env["account.move"].sudo().search_count([
+            *self._dunning_open_invoice_domain(company),
+            ("invoice_date_due", "<", today),
+            "|", "|",
+            ("dunning_paused_until", "=", False),
+            ("dunning_paused_until", "<", today),
+            ("dunning_pause_reason", "not in", ("promise", "dispute")),
+        ])
 
     def _dunning_open_invoices(self, company, extra_domain=()):
         """Open customer invoices of this commercial partner at ``company``, as a sudo search."""
@@ -397,12 +457,21 @@ class ResPartner(models.Model):
                     "currency": currency,
                     "residual": amount(total["residual"], currency),
                     "overdue": amount(total["overdue"], currency),
+                    "has_overdue": not currency.is_zero(total["overdue"]),
                 }
                 for currency, total in sorted(totals.items(), key=lambda item: item[0].name)
             ],
             "payments": payments,
             "credit_notes": credit_notes,
         }
+
+    def _dunning_statement_pdf(self, company):
+        """(PDF bytes, file name) of this commercial partner's account statement at ``company``,
+        in the partner's language."""
+        self.ensure_one()
+        report = self.env["ir.actions.report"].sudo().with_company(company).with_context(lang=self.lang)
+        pdf, _report_type = report._render_qweb_pdf("dunning_automation.action_report_dunning_statement", self.ids)
+        return pdf, self.env._("Statement - %(partner)s.pdf", partner=self.name)
 
     def _dunning_check_portal_rate_limit(self):
         """Refuse a promise or dispute when the customer already sent too many this hour."""

@@ -128,9 +128,9 @@ class TestDunningPortalModels(DunningPortalCommon):
             values["totals"],
             [
                 {"currency": eur, "residual": formatLang(self.env, 200.0, currency_obj=eur),
-                 "overdue": formatLang(self.env, 200.0, currency_obj=eur)},
+                 "overdue": formatLang(self.env, 200.0, currency_obj=eur), "has_overdue": True},
                 {"currency": usd, "residual": formatLang(self.env, 1400.0, currency_obj=usd),
-                 "overdue": formatLang(self.env, 1000.0, currency_obj=usd)},
+                 "overdue": formatLang(self.env, 1000.0, currency_obj=usd), "has_overdue": True},
             ],
             "never summed across currencies",
         )
@@ -375,12 +375,14 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
             {**self.link, "partner_id": "1 OR 1=1"},
         ]
         for query in forged:
-            with self.subTest(query=query):
-                response = self.url_open(self._url(**query))
-                self.assertEqual(response.status_code, 404)
-                self.assertNotIn("Cascade", response.text)
-                self.assertNotIn(self.overdue.name, response.text)
+            for path in ("/my/dunning/statement", "/my/dunning/statement/pdf", "/my/dunning/pay"):
+                with self.subTest(query=query, path=path):
+                    response = self.url_open(self._url(path, **query))
+                    self.assertEqual(response.status_code, 404)
+                    self.assertNotIn("Cascade", response.text)
+                    self.assertNotIn(self.overdue.name, response.text)
         self.assertEqual(self.url_open(self._url()).status_code, 404, "no link, not logged in")
+        self.assertEqual(self.url_open(self._url("/my/dunning/statement/pdf")).status_code, 404)
 
     def test_statement_logged_in(self):
         self.authenticate("cascade_portal", "cascade_portal")
@@ -391,6 +393,11 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         self.assertIn("/my/dunning/statement", self.url_open("/my").text)
         counters = self.make_jsonrpc_request("/my/counters", {"counters": ["dunning_overdue_count"]})
         self.assertEqual(counters["dunning_overdue_count"], 1)
+        pdf = self.url_open(self._url("/my/dunning/statement/pdf"))
+        self.assertEqual(pdf.headers["Content-Type"], "application/pdf")
+        self.assertIn("Statement", pdf.headers["Content-Disposition"])
+        self.assertIn(self.overdue.name, pdf.text)  # tests render reports as HTML
+        self.assertNotIn(self.others.name, pdf.text)
 
     def test_promise_through_link(self):
         self.authenticate(None, None)
@@ -438,6 +445,8 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
                 ("/my/dunning/promise", {**access, "move_ids": [self.overdue.id, self.others.id], "promise_date": "x"}),
                 ("/my/dunning/dispute", {**access, "move_id": self.others.id, "reason": "other", "message": "x"}),
                 ("/my/dunning/dispute", {**access, "move_id": "abc", "reason": "other", "message": "x"}),
+                ("/my/dunning/pay", {**access, "move_ids": self.others.id}),
+                ("/my/dunning/pay", {**access, "move_ids": [self.overdue.id, self.others.id]}),
                 ("/my/dunning/promise", {**other_link, "token": self.link["token"], "move_ids": self.others.id,
                                          "promise_date": str(today + timedelta(days=7))}),
             ]

@@ -44,3 +44,22 @@ class TestDunningUi(HttpCase):
         self.start_tour("/odoo", "dunning_preview", login="admin")
         self.assertFalse(self.env["dunning.communication"].search([("partner_id", "in", (customer + silent).ids)]))
         self.assertFalse(invoices.dunning_level_id, "the preview changes nothing")
+
+    def test_resolve_dispute(self):
+        customer = self.env["res.partner"].create({"name": "Tour Debtor", "email": "debtor@example.com"})
+        promised, wrong_amount, not_received = (self._overdue_invoice(customer, days) for days in (10, 20, 30))
+        today = fields.Date.today()
+        self.env["dunning.promise"].sudo()._portal_create(
+            self.company, customer, promised.ids, today + timedelta(days=7), None
+        )
+        Dispute = self.env["dunning.dispute"].sudo()
+        rejected = Dispute._portal_create(self.company, customer, wrong_amount.id, "wrong_amount", "Too much.")
+        accepted = Dispute._portal_create(self.company, customer, not_received.id, "not_received", "Never came.")
+        self.start_tour("/odoo/action-dunning_automation.action_dunning_promise", "dunning_resolve_dispute", login="admin")
+        self.assertEqual(rejected.state, "rejected")
+        self.assertFalse(wrong_amount.dunning_pause_reason, "dunning resumes")
+        reply = wrong_amount.message_ids.filtered(lambda message: "signed quotation" in message.body)
+        self.assertEqual(reply.partner_ids, customer, "the reply goes to the customer")
+        self.assertEqual(accepted.state, "accepted")
+        credit_note = self.env["account.move"].search([("reversed_entry_id", "=", not_received.id)])
+        self.assertEqual(credit_note.move_type, "out_refund")

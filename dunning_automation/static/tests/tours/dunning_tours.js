@@ -130,3 +130,121 @@ registry.category("web_tour.tours").add("dunning_portal_promise_dispute", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("dunning_portal_pay", {
+    steps: () => [
+        {
+            content: "Tick the first overdue invoice",
+            trigger: ".o_dunning_invoices tbody tr:has(.badge:contains('Overdue')):first input[name=move_ids]",
+            run: "click",
+        },
+        {
+            content: "Tick the second overdue invoice",
+            trigger: ".o_dunning_invoices tbody tr:has(.badge:contains('Overdue')):last input[name=move_ids]",
+            run: "click",
+        },
+        {
+            content: "Pay them now",
+            trigger: ".o_dunning_pay_selected",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Both invoices are on the payment page, for their total",
+            trigger: ".o_dunning_pay_invoices tbody tr:nth-child(2)",
+        },
+        {
+            trigger: ".o_dunning_pay_total:contains('1,300.00')",
+        },
+        {
+            content: "Enter the demo card",
+            trigger: "input[name=customer_input]",
+            run: "edit 4242424242424242",
+        },
+        {
+            content: "Pay",
+            trigger: "button[name=o_payment_submit_button]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the statement, the payment is confirmed",
+            trigger: ".o_dunning_message:contains('Thank you for your payment')",
+            timeout: 30000,
+        },
+        {
+            content: "No overdue invoice is left, the invoice not yet due is",
+            trigger: ".o_dunning_invoices tbody:not(:has(.badge:contains('Overdue'))):has(.badge:contains('Due'))",
+        },
+        {
+            content: "The payment is listed",
+            trigger: ".o_dunning_payments tbody tr",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("dunning_resolve_dispute", {
+    url: "/odoo/action-dunning_automation.action_dunning_promise",
+    steps: () => [
+        {
+            content: "The customer's promise to pay is listed",
+            trigger: ".o_data_row:contains('Tour Debtor'):contains('Open')",
+        },
+        {
+            content: "Open the disputes",
+            trigger: ".o_main_navbar .o_menu_sections button:contains('Customers')",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-menu a:contains('Disputes')",
+            run: "click",
+        },
+        {
+            content: "Open the dispute about the amount",
+            trigger: ".o_data_row:contains('Tour Debtor'):contains('Wrong amount') td.o_data_cell",
+            run: "click",
+        },
+        {
+            content: "Reply to the customer",
+            trigger: "div[name=reply] textarea",
+            run: "edit The amount matches the signed quotation.",
+        },
+        {
+            content: "Reject the dispute",
+            trigger: "button[name=action_reject]",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Rejected')",
+        },
+        {
+            content: "Back to the open disputes",
+            trigger: ".o_breadcrumb a:contains('Disputes')",
+            run: "click",
+        },
+        {
+            content: "Open the dispute about goods not received",
+            trigger: ".o_data_row:contains('Tour Debtor'):contains('not received') td.o_data_cell",
+            run: "click",
+        },
+        {
+            content: "The customer is right",
+            trigger: "button[name=action_accept]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer button:contains('Ok')",
+            run: "click",
+        },
+        {
+            content: "Issue the credit note",
+            trigger: ".modal button[name=refund_moves]",
+            run: "click",
+        },
+        {
+            content: "The credit note opens",
+            trigger: ".o_form_view .o_field_widget[name=move_type]:contains('Credit Note'), .o_form_view:contains('Credit Note')",
+        },
+    ],
+});
