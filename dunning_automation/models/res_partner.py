@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 
 from markupsafe import Markup
 
@@ -405,6 +406,7 @@ class ResPartner(models.Model):
         moves._portal_ensure_tokens()
         date_format = get_lang(self.env).date_format
 
+        @cache  # an unpaid invoice's total and residual are the same amount, formatted once
         def amount(value, currency):
             return formatLang(self.env, value, currency_obj=currency)
 

@@ -8,5 +8,4 @@ from . import test_ui
 from . import test_risk_scorer
 from . import test_portal
 from . import test_portal_payment
-from . import test_portal_bench
 from . import test_dunning_risk
