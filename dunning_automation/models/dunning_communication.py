@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
+from .account_move import PAID_STATES
+
 # Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
 DELIVERY_FIELDS = frozenset({"state", "failure_type", "failure_reason", "mail_id", "sent_date"})
 # Namespace of the per-company advisory lock that serialises the hash chain.
@@ -65,6 +67,7 @@ class DunningCommunication(models.Model):
             ("sent", "Sent"),
             ("failed", "Failed"),
             ("bounced", "Bounced"),
+            ("withdrawn", "Withdrawn"),
         ],
         required=True,
         default="queued",
@@ -252,6 +255,22 @@ class DunningCommunication(models.Model):
         """Follow the delivery of the dunning emails among ``mails``."""
         communications = self.sudo().search([("mail_id", "in", mails.ids), ("state", "!=", "bounced")])
         communications._set_delivery(state, failure_type, failure_reason)
+
+    def _invoices_paid(self):
+        self.ensure_one()
+        invoices = self.move_ids.filtered(lambda move: move.move_type == "out_invoice")
+        return bool(invoices) and all(move.payment_state in PAID_STATES for move in invoices)
+
+    @api.model
+    def _withdraw_settled(self, mails):
+        """Cancel the queued reminders among ``mails`` whose invoices were all paid since they were
+        queued: the customer who just paid gets no reminder about it."""
+        queued = self.sudo().search([("mail_id", "in", mails.ids), ("state", "=", "queued")])
+        settled = queued.filtered(lambda communication: communication._invoices_paid())
+        if settled:
+            settled.mail_id.write({"state": "cancel"})
+            settled._set_delivery("withdrawn", "paid", self.env._("The invoices were paid before the email left."))
+        return settled
 
     # ------------------------------------------------------------------
     # TEMPLATE HELPERS

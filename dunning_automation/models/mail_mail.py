@@ -19,6 +19,10 @@ class MailMail(models.Model):
             success_pids, success_emails, failure_reason=failure_reason, failure_type=failure_type
         )
 
+    def _send(self, *args, **kwargs):
+        self.env["dunning.communication"]._withdraw_settled(self.filtered(lambda mail: mail.model == "dunning.communication"))
+        return super()._send(*args, **kwargs)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_fail_queued_dunning_communications(self):
         """A reminder whose email is deleted before it left is failed, not left queued forever."""

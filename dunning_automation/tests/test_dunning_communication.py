@@ -77,6 +77,21 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertEqual(other.state, "failed")
         self.assertTrue(other.failure_type)
 
+    def test_paid_before_sending(self):
+        """A reminder whose invoices are all paid by the time its email leaves is withdrawn."""
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({"payment_date": days(0)})._create_payments()
+        other = self._communications(self.other_customer)
+        with self.mock_mail_gateway():
+            (self.communication.mail_id | other.mail_id).send()
+        self.assertEqual(self.communication.state, "withdrawn")
+        self.assertEqual(self.communication.mail_id.state, "cancel")
+        self.assertEqual(other.state, "sent", "the unpaid customer's reminder leaves")
+        self.assertSentEmail(self.company.partner_id.email_formatted, [self.other_customer.email_formatted])
+        self.assertNotSentEmail([self.customer.email_formatted])
+        self.assertFalse(self.env["dunning.communication"]._find_broken_link(self.company), "delivery is not sealed")
+
     def test_email_deleted_before_sending(self):
         self.communication.mail_id.sudo().unlink()
         self.assertEqual(self.communication.state, "failed")
