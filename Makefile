@@ -5,7 +5,7 @@ PYTHON ?= python3
 DB ?= dunning
 HTTP_PORT ?= 8069
 
-.PHONY: help deps run test bench bench-portal stop-db pot
+.PHONY: help deps run test bench bench-portal stop-db pot readme
 
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
@@ -32,6 +32,9 @@ bench-portal: deps
 
 pot: deps
 	@scripts/export_pot.sh
+
+readme:
+	@$(PYTHON) scripts/gen_readme.py
 
 stop-db:
 	@scripts/pg.sh stop
