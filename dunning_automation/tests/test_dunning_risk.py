@@ -178,6 +178,26 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("6 customers", action["params"]["message"])
 
+    def test_writes_do_not_grow_with_customers(self):
+        """Scores are written in a fixed number of queries, however many customers and invoices."""
+
+        def scoring_queries():
+            self.env.flush_all()
+            self.env.invalidate_all()  # as in a cron worker: nothing in cache
+            queries = self.env.cr.sql_log_count
+            self._score()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - queries
+
+        self._score()  # the next scorings have nothing left to clear
+        six_customers = scoring_queries()
+        (self.late[1:] | self.reliable[1:]).dunning_risk_excluded = True
+        self._score()  # clears the four excluded customers and their invoices
+        two_customers = scoring_queries()
+        self.assertEqual(self._score()["partners"], 2)
+        self.assertEqual(six_customers, two_customers)
+        self.assertLess(six_customers, 20)
+
     def test_backtest_wizard(self):
         wizard = self.env["dunning.risk.backtest"].create({"min_labelled": 30})
         wizard.action_run()
