@@ -25,7 +25,7 @@ PARTNER_RISK_FIELDS = (
     "dunning_risk_reasons",
     "dunning_risk_date",
 )
-INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date")
+INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date", "dunning_risk_reasons")
 SEGMENT_KEYS = {key for key, _label in RISK_SEGMENTS}
 
 
@@ -143,13 +143,13 @@ class DunningRiskScoring(models.AbstractModel):
         else:
             with single_threaded():
                 model = risk.LatePaymentModel().fit(report.clean, today)
-                invoices = model.predict(report.clean, today, reasons=False)
+                invoices = model.predict(report.clean, today)
                 partners = model.score_partners(report.clean, today)
             result.update(
                 partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
             )
             self._write_partner_scores(company, partners, invoices, model.fallback_reason_, today)
-            self._write_invoice_scores(invoices)
+            self._write_invoice_scores(invoices, model.fallback_reason_)
             self._clear_scores(company, scored_partner_ids=partners.index.tolist(), scored_move_ids=invoices.index.tolist())
         result["seconds"] = round(time.perf_counter() - start, 2)
         _logger.info("Risk scoring of %s: %s", company.name, result)
@@ -208,28 +208,31 @@ class DunningRiskScoring(models.AbstractModel):
         ))
         Partner.invalidate_model(PARTNER_RISK_FIELDS + ("write_uid", "write_date"))
 
-    def _write_invoice_scores(self, invoices):
-        """Store the open invoices' late probability and expected payment date in one query.
+    def _write_invoice_scores(self, invoices, fallback_reason=None):
+        """Store the open invoices' late probability, expected payment date and reasons in one query.
 
         Written without ``account.move.write`` (journal item synchronisation, tracking, checks
         of posted entries): these are no accounting data, and a company has thousands of open invoices.
         """
         if invoices.empty:
             return
+        note = self._fallback_note(fallback_reason)
         Move = self.env["account.move"]
         Move.flush_model(INVOICE_RISK_FIELDS)
         self.env.cr.execute(SQL(
             """UPDATE account_move AS move
                   SET dunning_late_probability = scored.probability,
                       dunning_expected_pay_date = scored.pay_date,
+                      dunning_risk_reasons = scored.reasons,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
-                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[])
-                      AS scored(id, probability, pay_date)
+                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::text[])
+                      AS scored(id, probability, pay_date, reasons)
                 WHERE move.id = scored.id""",
             uid=self.env.uid,
             ids=[int(move_id) for move_id in invoices.index],
             probabilities=np.round(_finite(invoices["late_probability"]), 2).tolist(),
             dates=_dates(invoices["expected_pay_date"]),
+            reasons=["\n".join(note + list(reasons)) for reasons in invoices["reasons"]],
         ))
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
@@ -243,10 +246,10 @@ class DunningRiskScoring(models.AbstractModel):
         Move.flush_model(INVOICE_RISK_FIELDS)
         self.env.cr.execute(SQL(
             """UPDATE account_move
-                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL,
+                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reasons = NULL,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                 WHERE company_id = %(company)s
-                  AND dunning_expected_pay_date IS NOT NULL
+                  AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reasons IS NOT NULL)
                   AND id != ALL(%(scored)s::int[])""",
             uid=self.env.uid,
             company=company.id,

@@ -10,7 +10,10 @@ from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from odoo.addons.dunning_automation.models.dunning_risk_scoring import PARTNER_RISK_FIELDS as RISK_FIELDS
+from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
+    INVOICE_RISK_FIELDS,
+    PARTNER_RISK_FIELDS as RISK_FIELDS,
+)
 
 from .common import TODAY, DunningCommon, days
 
@@ -141,9 +144,12 @@ class TestDunningRiskScoring(DunningRiskCommon):
         for invoice in self.overdue:
             self.assertEqual(invoice.dunning_late_probability, 1.0, "already overdue")
             self.assertGreaterEqual(invoice.dunning_expected_pay_date, TODAY)
+            self.assertEqual(invoice.dunning_risk_reasons.splitlines()[0], "already 20 days overdue")
         for invoice in self.not_due:
             self.assertLess(invoice.dunning_late_probability, 0.5)
             self.assertTrue(invoice.dunning_expected_pay_date)
+            self.assertTrue(invoice.dunning_risk_reasons)
+            self.assertNotIn("overdue", invoice.dunning_risk_reasons, "due in 10 days")
 
     def test_paid_invoice_and_excluded_partner_cleared(self):
         self._score()
@@ -153,9 +159,11 @@ class TestDunningRiskScoring(DunningRiskCommon):
         result = self._score()
         self.assertEqual((result["partners"], result["invoices"]), (5, 4))
         self.assertFalse(any(self._risk(excluded)[name] for name in RISK_FIELDS), "excluded: not scored")
-        self.assertFalse(self.overdue[0].dunning_expected_pay_date, "its invoices neither")
-        self.assertFalse(self.overdue[1].dunning_expected_pay_date, "paid since the last scoring")
-        self.assertTrue(self.overdue[2].dunning_expected_pay_date)
+        [excluded_invoice, paid_invoice, open_invoice] = self.overdue.read(list(INVOICE_RISK_FIELDS))
+        self.assertFalse(any(excluded_invoice[name] for name in INVOICE_RISK_FIELDS), "its invoices neither")
+        self.assertFalse(any(paid_invoice[name] for name in INVOICE_RISK_FIELDS), "paid since the last scoring")
+        self.assertTrue(all(open_invoice[name] for name in INVOICE_RISK_FIELDS))
+        self.assertTrue(open_invoice["dunning_risk_reasons"].startswith("already 20 days overdue"))
 
     def test_scores_per_company(self):
         other = self.setup_other_company()["company"]
@@ -221,7 +229,7 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
 
     def test_insufficient_data(self):
         self._paid_invoice(self.customer, days(-100), 5)
-        self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
+        open_invoice = self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
         result = self._score()
         self.assertIn("insufficient data", result["fallback"])
         for partner in self.customer | self.other_customer:
@@ -229,6 +237,9 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
             self.assertIn("Insufficient data", risk["dunning_risk_reasons"])
             self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
             self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
+        reasons = open_invoice.dunning_risk_reasons.splitlines()
+        self.assertIn("Insufficient data for the model", reasons[0], "the invoice says it too")
+        self.assertEqual(reasons[1], "already 5 days overdue")
 
     def _break_due_date(self, invoice):
         """Give ``invoice`` a due date before its invoice date, as a faulty import would."""
@@ -313,3 +324,13 @@ class TestDunningRiskPolicy(DunningRiskCommon):
                 partner.read([name])
         accountant = new_test_user(self.env, login="risk_accountant", groups="account.group_account_invoice")
         self.assertEqual(self._risk(self.customer.with_user(accountant))["dunning_risk_band"], "critical")
+
+    def test_invoice_scores_for_accounting_users_only(self):
+        """Customers see their invoices on the portal, never how likely they are to pay them late."""
+        portal = new_test_user(self.env, login="risk_portal", groups="base.group_portal")
+        accountant = new_test_user(self.env, login="risk_auditor", groups="account.group_account_readonly")
+        Move = self.env["account.move"]
+        for name in INVOICE_RISK_FIELDS:
+            with self.assertRaises(AccessError):
+                Move.with_user(portal)._check_field_access(Move._fields[name], "read")
+            Move.with_user(accountant)._check_field_access(Move._fields[name], "read")
