@@ -8,6 +8,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .. import risk
@@ -55,6 +56,35 @@ class DunningRiskScoring(models.AbstractModel):
     # ------------------------------------------------------------------
     # ENTRY POINTS
     # ------------------------------------------------------------------
+
+    @api.model
+    def action_retrain_current_company(self):
+        """Retrain the risk model on the current company's history and rescore it (accounting managers).
+
+        Runs as superuser once the user is checked, as the weekly cron does: scoring writes on every
+        customer and open invoice of the company, whoever may read them.
+        """
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(self.env._("Only accounting managers can retrain the late-payment risk model."))
+        result = self.sudo()._score_company(self.env.company)
+        worklist = self.env["ir.actions.act_window"]._for_xml_id("dunning_automation.action_dunning_worklist")
+        return self._retrain_notification(result, next_action=worklist)
+
+    @api.model
+    def _retrain_notification(self, result, next_action=None):
+        """Client action telling the user what ``_score_company`` returned (``result``)."""
+        message = self.env._(
+            "%(partners)s customers and %(invoices)s open invoices scored in %(seconds)s s.",
+            **result,
+        )
+        if result["rejected"]:
+            message += " " + self.env._("%(rejected)s invoices with invalid data were left out.", **result)
+        if result["fallback"]:
+            message += " " + self.env._("Simple estimates only: %(fallback)s.", **result)
+        params = {"message": message, "type": "warning" if result["fallback"] else "success"}
+        if next_action:
+            params["next"] = next_action
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     @api.model
     def _cron_score_companies(self):

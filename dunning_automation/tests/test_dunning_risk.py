@@ -186,6 +186,43 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("6 customers", action["params"]["message"])
 
+    def test_retrain_from_dunning_menu(self):
+        """Dunning > Retrain Risk Model: accounting managers only, scores the user's current company."""
+        menu_action = self.env.ref("dunning_automation.action_dunning_retrain_risk")
+        self.assertEqual(self.env.ref("dunning_automation.menu_dunning_retrain_risk").action, menu_action)
+        company = {"company_id": self.company.id, "company_ids": self.company.ids}
+        accountant = new_test_user(self.env, login="risk_invoicing", groups="account.group_account_invoice", **company)
+        manager = new_test_user(self.env, login="risk_manager", groups="account.group_account_manager", **company)
+        with freeze_time(TODAY):
+            with self.assertRaises(AccessError):
+                menu_action.with_user(accountant).run()
+            with self.assertRaises(AccessError):
+                self.env["dunning.risk.scoring"].with_user(accountant).action_retrain_current_company()
+            self.assertFalse(self._risk(self.late[0])["dunning_risk_date"], "nothing scored")
+            action = menu_action.with_user(manager).run()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("6 customers and 6 open invoices scored", action["params"]["message"])
+        self.assertEqual(action["params"]["next"]["res_model"], "res.partner", "then the collector worklist")
+        for partner in self.late | self.reliable:
+            self.assertEqual(self._risk(partner)["dunning_risk_date"], TODAY)
+        self.assertTrue(all(self.overdue.mapped("dunning_risk_reasons")))
+
+    def test_retrain_reports_fallback(self):
+        """With too little history the notification says why the scores are simple estimates."""
+        manager = new_test_user(
+            self.env, login="risk_manager", groups="account.group_account_manager",
+            company_id=self.company.id, company_ids=self.company.ids,
+        )
+        (self.late | self.reliable).dunning_risk_excluded = True
+        self._invoice(self.customer, days(-5), invoice_date=days(-35))
+        with freeze_time(TODAY):
+            action = self.env["dunning.risk.scoring"].with_user(manager).action_retrain_current_company()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("1 customers and 1 open invoices scored", action["params"]["message"])
+        self.assertIn("Simple estimates only: insufficient data", action["params"]["message"])
+        self.assertIn("Insufficient data for the model", self._risk(self.customer)["dunning_risk_reasons"])
+
     def test_writes_do_not_grow_with_customers(self):
         """Scores are written in a fixed number of queries, however many customers and invoices."""
 
