@@ -108,8 +108,10 @@ class DunningRiskScoring(models.AbstractModel):
         """Customer invoices of ``company`` posted before today with their paid date, in one query.
 
         Amounts are in company currency; the partner is the commercial partner. An invoice is
-        paid on the date of the last reconciliation of its receivable lines (payments and
-        credit notes alike), and only once fully paid. Invoices fully reversed by a credit
+        paid on the date of the last reconciliation of its receivable lines with payments and
+        credit notes, and only once fully paid. Exchange difference entries are left out: Odoo
+        dates them when the reconciliation is made, on the last day of the payment's month once
+        that month is over. Invoices fully reversed by a credit
         note and customers excluded from scoring are left out.
         """
         self.env.flush_all()
@@ -133,8 +135,13 @@ class DunningRiskScoring(models.AbstractModel):
                        SELECT line.move_id, MAX(partial.max_date) AS paid_date
                          FROM account_move_line line
                          JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
+                         JOIN account_move_line counterpart ON counterpart.id = partial.credit_move_id
                         WHERE line.company_id = %(company)s
                           AND line.display_type = 'payment_term'
+                          AND NOT EXISTS (
+                              SELECT 1 FROM account_partial_reconcile exchange
+                               WHERE exchange.exchange_move_id = counterpart.move_id
+                          )
                      GROUP BY line.move_id
                        ) settled ON settled.move_id = move.id
                  WHERE move.company_id = %(company)s

@@ -79,6 +79,17 @@ class TestDunningRiskExtraction(DunningRiskCommon):
         self.assertEqual(row["currency"], "EUR")
         self.assertEqual(row["partner_id"], self.customer.id)
 
+    def test_exchange_difference_is_no_payment(self):
+        """A foreign-currency invoice is paid on its payment's date, not on its exchange difference
+        entry's (which Odoo dates on the last day of the payment's month when that month is over)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0), (str(days(-55)), 2.5)])
+        with freeze_time(TODAY):
+            invoice = self._invoice(self.customer, days(-60), 1000.0, currency_id=eur.id, invoice_date=days(-90))
+            self._pay(invoice, days(-50))
+        exchange = invoice.line_ids.matched_credit_ids.exchange_move_id
+        self.assertEqual(exchange.date, days(-50).replace(day=31), "the test needs an exchange difference")
+        self.assertEqual(self._frame().at[invoice.id, "paid_date"], days(-50))
+
     def test_commercial_partner_and_company_isolation(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
         invoice = self._invoice(contact, days(-10))
