@@ -5,12 +5,13 @@ PYTHON ?= python3
 DB ?= dunning
 HTTP_PORT ?= 8069
 
-.PHONY: help deps run test bench stop-db pot
+.PHONY: help deps run test bench bench-risk stop-db pot
 
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
 	@echo "make test   run the addon's full test suite on a throwaway database"
 	@echo "make bench  time one full dunning evaluation (bench/README.md)"
+	@echo "make bench-risk  time the risk model's retrain in Odoo, stage by stage (bench/README.md)"
 	@echo "make stop-db  stop the private PostgreSQL cluster"
 
 deps:
@@ -25,6 +26,9 @@ test: deps
 
 bench: deps
 	@scripts/bench.sh
+
+bench-risk: deps
+	@scripts/bench_risk.sh
 
 pot: deps
 	@scripts/export_pot.sh
