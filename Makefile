@@ -5,12 +5,13 @@ PYTHON ?= python3
 DB ?= dunning
 HTTP_PORT ?= 8069
 
-.PHONY: help deps run test bench bench-portal stop-db pot readme
+.PHONY: help deps run test bench bench-risk bench-portal stop-db pot readme
 
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
 	@echo "make test   run the addon's full test suite on a throwaway database"
 	@echo "make bench  time one full dunning evaluation (bench/README.md)"
+	@echo "make bench-risk  time the risk model's retrain in Odoo, stage by stage (bench/README.md)"
 	@echo "make bench-portal  time the account statement of a customer with 1,000 open invoices"
 	@echo "make stop-db  stop the private PostgreSQL cluster"
 
@@ -26,6 +27,9 @@ test: deps
 
 bench: deps
 	@scripts/bench.sh
+
+bench-risk: deps
+	@scripts/bench_risk.sh
 
 bench-portal: deps
 	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_portal.py $$opts

@@ -11,29 +11,30 @@ import cProfile
 import os
 import pstats
 import random
-import resource
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
-import odoo.init  # noqa: F401  (Odoo 19: set up the namespace before using the ORM)
-from odoo import SUPERUSER_ID, api, fields
+from benchlib import (
+    FAST_CREATE,
+    MODULE,
+    PhaseMeter,
+    create_posted,
+    drop,
+    environment,
+    install,
+    invoice_values,
+    measure,
+    prepare_company,
+    setup_config,
+)
+from odoo import fields
 from odoo.fields import Command
-from odoo.modules.registry import Registry
-from odoo.service import db as db_service
-from odoo.tools import config
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULE = "dunning_automation"
 OCA_MODULE = "account_credit_control"
-GENERATION_BATCH = 500
 DUE_WINDOW = (-150, 10)  # due dates from 150 days ago to 10 days ahead
 PAYMENT_DELAY = 30  # invoice date = due date - 30 days
-# Context of the data generation: no chatter noise, as an import would do, and no re-synchronisation
-# of the invoices' dynamic lines: ``generate`` writes the lines the invoice form would compute.
-FAST_CREATE = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "skip_invoice_sync": True}
 # OCA's levels equivalent to ours (name, level, delay in days from the due date). OCA only looks
 # at lines already due (date_maturity <= run date): our pre-due courtesy level has no equivalent.
 OCA_LEVELS = [("First reminder", 1, 7), ("Second reminder", 2, 21), ("Final notice", 3, 45)]
@@ -59,121 +60,13 @@ def parse_args(argv):
 
 
 # ----------------------------------------------------------------------
-# MEASURES
+# DATA
 # ----------------------------------------------------------------------
-
-
-def reset_peak_rss():
-    """Reset the kernel's peak RSS (VmHWM) of this process; False when not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def rss_kib(key):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-@contextmanager
-def measure(cr, result):
-    """Fill ``result`` with the block's wall time, queries on ``cr`` and peak memory.
-
-    Memory is the peak resident set size during the block (VmHWM, reset at its start) minus the
-    resident size at its start; without /proc/self/clear_refs, the growth of ru_maxrss instead.
-    """
-    resettable = reset_peak_rss()
-    rss_start = rss_kib("VmRSS")
-    maxrss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queries, start = cr.sql_log_count, time.perf_counter()
-    yield result
-    result["seconds"] = time.perf_counter() - start
-    result["queries"] = cr.sql_log_count - queries
-    if resettable:
-        result["memory"] = f"{(rss_kib('VmHWM') - rss_start) / 1024:.0f} MiB over start RSS {rss_start / 1024:.0f} MiB (VmHWM)"
-    else:
-        growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - maxrss_start
-        result["memory"] = f"{growth / 1024:.0f} MiB growth of ru_maxrss"
-
-
-class PhaseMeter:
-    """Wrap methods of registry model classes to add up their time and queries (inclusive)."""
-
-    def __init__(self, env, targets):
-        self.env = env
-        self.stats = {}
-        self.patched = []
-        for model, method in targets:
-            cls = type(env[model])
-            self.patched.append((cls, method, cls.__dict__.get(method)))
-            setattr(cls, method, self._wrap(f"{model}.{method}", getattr(cls, method)))
-
-    def _wrap(self, label, function):
-        stats = self.stats.setdefault(label, {"calls": 0, "seconds": 0.0, "queries": 0})
-        cr = self.env.cr
-
-        def wrapper(*args, **kwargs):
-            queries, start = cr.sql_log_count, time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                stats["calls"] += 1
-                stats["seconds"] += time.perf_counter() - start
-                stats["queries"] += cr.sql_log_count - queries
-
-        return wrapper
-
-    def restore(self):
-        for cls, method, original in self.patched:
-            if original is None:
-                delattr(cls, method)
-            else:
-                setattr(cls, method, original)
-
-    def report(self, total_seconds):
-        for label, stats in self.stats.items():
-            if stats["calls"]:
-                share = 100 * stats["seconds"] / total_seconds if total_seconds else 0
-                print(f"    {label:<50} calls {stats['calls']:>5}  {stats['seconds']:8.2f} s ({share:4.1f} %)"
-                      f"  queries {stats['queries']:>7}")
-
-
-# ----------------------------------------------------------------------
-# DATABASE AND DATA
-# ----------------------------------------------------------------------
-
-
-def odoo_command(odoo_args, addons_path, db, *extra):
-    return [sys.executable, "-m", "odoo", *odoo_args, f"--addons-path={addons_path}", "-d", db,
-            "--stop-after-init", "--no-http", "--log-level=warn", *extra]
-
-
-def install(odoo_args, addons_path, db, module):
-    """Install ``module`` (creating the database when missing, without demo data) in a subprocess."""
-    subprocess.run(odoo_command(odoo_args, addons_path, db, "-i", module), check=True)
-
-
-def prepare_company(env):
-    """The main company, with a chart of accounts and an email address."""
-    company = env.ref("base.main_company")
-    if not company.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-    company.email = "billing@bench.example.com"
-    return company
 
 
 def generate(env, company, invoices, partners, seed):
     """``partners`` customers and ``invoices`` posted one-line untaxed invoices, due from 150 days ago
-    to 10 days ahead, created and posted by batches through the ORM.
-
-    The invoices get the product and receivable (payment term) lines the invoice form would compute,
-    so that Odoo's dynamic line synchronisation, half of the creation time, can be skipped.
+    to 10 days ahead, created and posted by batches through the ORM (``benchlib.create_posted``).
     """
     rng = random.Random(seed)
     env = env(context=dict(env.context, **FAST_CREATE))
@@ -188,29 +81,11 @@ def generate(env, company, invoices, partners, seed):
     dues = sorted(today + timedelta(days=rng.randint(*DUE_WINDOW)) for _index in range(invoices))
     values = []
     for due in dues:
-        amount = float(rng.randint(50, 5000))
-        values.append({
-            "move_type": "out_invoice",
-            "journal_id": journal.id,
-            "partner_id": rng.choice(partner_ids),
-            "invoice_date": due - timedelta(days=PAYMENT_DELAY),
-            "date": due - timedelta(days=PAYMENT_DELAY),
-            "invoice_date_due": due,
-            "invoice_payment_term_id": False,
-            "line_ids": [
-                Command.create({"display_type": "product", "name": "Consulting", "account_id": journal.default_account_id.id,
-                                "quantity": 1, "price_unit": amount, "balance": -amount, "tax_ids": []}),
-                Command.create({"display_type": "payment_term", "name": "", "account_id": receivable.id,
-                                "balance": amount, "date_maturity": due}),
-            ],
-        })
-    start = time.perf_counter()
-    for offset in range(0, invoices, GENERATION_BATCH):
-        env["account.move"].create(values[offset:offset + GENERATION_BATCH]).action_post()
-        env.cr.commit()
-        done = min(offset + GENERATION_BATCH, invoices)
-        if done % (GENERATION_BATCH * 10) == 0 or done == invoices:
-            print(f"  {done} invoices posted ({time.perf_counter() - start:.0f} s)", flush=True)
+        amount = float(rng.randint(50, 5000))  # drawn before the customer: same data as before benchlib
+        values.append(invoice_values(
+            journal, receivable, rng.choice(partner_ids), due - timedelta(days=PAYMENT_DELAY), due, amount
+        ))
+    create_posted(env, values)
 
 
 def last_id(env, model):
@@ -366,18 +241,15 @@ def bench_oca(env, company):
 def main(argv):
     args, odoo_args = parse_args(argv)
     addons_path = ",".join(filter(None, [TOP, args.oca_addons_path]))
-    config.parse_config([*odoo_args, f"--addons-path={addons_path}", "--log-level=warn"], setup_logging=True)
-    if args.db in db_service.list_dbs(force=True):
-        sys.exit(f"error: database {args.db} already exists; the benchmark needs a fresh one (--db NAME)")
+    setup_config(odoo_args, addons_path, args.db)
     print(f"== {args.invoices} invoices, {args.partners} customers, database {args.db}", flush=True)
     try:
         start = time.perf_counter()
         install(odoo_args, TOP, args.db, MODULE)
         print(f"database created, {MODULE} installed: {time.perf_counter() - start:.0f} s", flush=True)
-        with Registry(args.db).cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with environment(args.db) as env:
             company = prepare_company(env)
-            cr.commit()
+            env.cr.commit()
             start = time.perf_counter()
             generate(env, company, args.invoices, args.partners, args.seed)
             print(f"GENERATION: {time.perf_counter() - start:.1f} s for {args.partners} customers, "
@@ -386,17 +258,12 @@ def main(argv):
         if not args.oca_addons_path:
             return
         install(odoo_args, addons_path, args.db, OCA_MODULE)
-        Registry.delete(args.db)
-        with Registry(args.db).cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with environment(args.db) as env:
             oca = bench_oca(env, env.ref("base.main_company"))
         print(f"RATIO OCA/ours: time {oca['seconds'] / ours['seconds']:.2f}x, "
               f"queries {oca['queries'] / max(ours['queries'], 1):.2f}x")
     finally:
-        Registry.delete(args.db)
-        if not args.keep_db and args.db in db_service.list_dbs(force=True):
-            db_service.exp_drop(args.db)
-            print(f"database {args.db} dropped")
+        drop(args.db, keep=args.keep_db)
 
 
 if __name__ == "__main__":

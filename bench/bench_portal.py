@@ -12,22 +12,20 @@ warm-up, and the queries per request.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-import odoo.init  # noqa: F401  (Odoo 19: set up the namespace before using the ORM)
-from odoo import SUPERUSER_ID, api, fields, http, sql_db
-from odoo.modules.registry import Registry
-from odoo.service import db as db_service
-from odoo.tools import config
+from bench_dunning import generate
+from benchlib import MODULE, drop, environment, install, prepare_company, setup_config
 from werkzeug.test import Client
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from odoo import fields, http, sql_db
+from odoo.tools import config
 
-from bench_dunning import MODULE, TOP, generate, install, prepare_company  # noqa: E402
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args(argv):
@@ -43,14 +41,13 @@ def parse_args(argv):
 
 def statement_url(db, invoices):
     """Create the customer and its invoices; the signed link of its statement."""
-    with Registry(db).cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with environment(db) as env:
         company = prepare_company(env)
-        cr.commit()
+        env.cr.commit()
         generate(env, company, invoices, 1, seed=7)
         partner = env["res.partner"].search([("name", "like", "Bench customer")], limit=1)
         query = partner._dunning_statement_query(company, fields.Date.context_today(partner))
-        cr.commit()
+        env.cr.commit()
     return f"/my/dunning/statement?{urlencode(query)}"
 
 
@@ -64,10 +61,8 @@ def timed_get(client, url):
 
 def main(argv):
     args, odoo_args = parse_args(argv)
-    config.parse_config([*odoo_args, f"--addons-path={TOP}", "--log-level=warn", f"--db-filter=^{args.db}$"],
-                        setup_logging=True)
-    if args.db in db_service.list_dbs(force=True):
-        sys.exit(f"error: database {args.db} already exists; the benchmark needs a fresh one (--db NAME)")
+    setup_config(odoo_args, TOP, args.db)
+    config["dbfilter"] = f"^{args.db}$"  # the WSGI application serves this database
     try:
         install(odoo_args, TOP, args.db, MODULE)
         url = statement_url(args.db, args.invoices)
@@ -86,9 +81,7 @@ def main(argv):
             f"{'/'.join(map(str, sorted(queries)))} queries per request, {len(response.get_data()) // 1024} KiB"
         )
     finally:
-        Registry.delete(args.db)
-        if not args.keep_db and args.db in db_service.list_dbs(force=True):
-            db_service.exp_drop(args.db)
+        drop(args.db, args.keep_db)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ class AccountMove(models.Model):
         string="Expected Payment", readonly=True, copy=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+    dunning_risk_reasons = fields.Text(
+        string="Risk Reasons", readonly=True, copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+        help="What makes this open invoice likely to be paid late, most important first, at the last risk scoring.",
+    )
 
     @api.depends(
         "move_type", "state", "payment_state", "dunning_level_id", "dunning_paused_until",

@@ -1,14 +1,14 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
-import math
 import time
-from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .. import risk
@@ -26,6 +26,7 @@ PARTNER_RISK_FIELDS = (
     "dunning_risk_reasons",
     "dunning_risk_date",
 )
+INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date", "dunning_risk_reasons")
 SEGMENT_KEYS = {key for key, _label in RISK_SEGMENTS}
 
 
@@ -35,13 +36,15 @@ def single_threaded():
     return threadpool_limits(limits=1, user_api="openmp")
 
 
-def _finite(value, default=0.0):
-    """``value`` as a float, ``default`` when it is missing, NaN or infinite."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return default
-    return value if math.isfinite(value) else default
+def _finite(values):
+    """``values`` as a float array, 0 where a value is missing, NaN or infinite."""
+    values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(values), values, 0.0)
+
+
+def _dates(values):
+    """``values`` (datetimes, NaT) as a list of dates and None."""
+    return [value.date() if pd.notna(value) else None for value in values]
 
 
 class DunningRiskScoring(models.AbstractModel):
@@ -53,6 +56,35 @@ class DunningRiskScoring(models.AbstractModel):
     # ------------------------------------------------------------------
     # ENTRY POINTS
     # ------------------------------------------------------------------
+
+    @api.model
+    def action_retrain_current_company(self):
+        """Retrain the risk model on the current company's history and rescore it (accounting managers).
+
+        Runs as superuser once the user is checked, as the weekly cron does: scoring writes on every
+        customer and open invoice of the company, whoever may read them.
+        """
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(self.env._("Only accounting managers can retrain the late-payment risk model."))
+        result = self.sudo()._score_company(self.env.company)
+        worklist = self.env["ir.actions.act_window"]._for_xml_id("dunning_automation.action_dunning_worklist")
+        return self._retrain_notification(result, next_action=worklist)
+
+    @api.model
+    def _retrain_notification(self, result, next_action=None):
+        """Client action telling the user what ``_score_company`` returned (``result``)."""
+        message = self.env._(
+            "%(partners)s customers and %(invoices)s open invoices scored in %(seconds)s s.",
+            **result,
+        )
+        if result["rejected"]:
+            message += " " + self.env._("%(rejected)s invoices with invalid data were left out.", **result)
+        if result["fallback"]:
+            message += " " + self.env._("Simple estimates only: %(fallback)s.", **result)
+        params = {"message": message, "type": "warning" if result["fallback"] else "success"}
+        if next_action:
+            params["next"] = next_action
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     @api.model
     def _cron_score_companies(self):
@@ -76,8 +108,10 @@ class DunningRiskScoring(models.AbstractModel):
         """Customer invoices of ``company`` posted before today with their paid date, in one query.
 
         Amounts are in company currency; the partner is the commercial partner. An invoice is
-        paid on the date of the last reconciliation of its receivable lines (payments and
-        credit notes alike), and only once fully paid. Invoices fully reversed by a credit
+        paid on the date of the last reconciliation of its receivable lines with payments and
+        credit notes, and only once fully paid. Exchange difference entries are left out: Odoo
+        dates them when the reconciliation is made, on the last day of the payment's month once
+        that month is over. Invoices fully reversed by a credit
         note and customers excluded from scoring are left out.
         """
         self.env.flush_all()
@@ -101,8 +135,13 @@ class DunningRiskScoring(models.AbstractModel):
                        SELECT line.move_id, MAX(partial.max_date) AS paid_date
                          FROM account_move_line line
                          JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
+                         JOIN account_move_line counterpart ON counterpart.id = partial.credit_move_id
                         WHERE line.company_id = %(company)s
                           AND line.display_type = 'payment_term'
+                          AND NOT EXISTS (
+                              SELECT 1 FROM account_partial_reconcile exchange
+                               WHERE exchange.exchange_move_id = counterpart.move_id
+                          )
                      GROUP BY line.move_id
                        ) settled ON settled.move_id = move.id
                  WHERE move.company_id = %(company)s
@@ -141,54 +180,98 @@ class DunningRiskScoring(models.AbstractModel):
         else:
             with single_threaded():
                 model = risk.LatePaymentModel().fit(report.clean, today)
-                invoices = model.predict(report.clean, today, reasons=False)
+                invoices = model.predict(report.clean, today)
                 partners = model.score_partners(report.clean, today)
             result.update(
                 partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
             )
             self._write_partner_scores(company, partners, invoices, model.fallback_reason_, today)
-            self._write_invoice_scores(invoices)
+            self._write_invoice_scores(invoices, model.fallback_reason_)
             self._clear_scores(company, scored_partner_ids=partners.index.tolist(), scored_move_ids=invoices.index.tolist())
         result["seconds"] = round(time.perf_counter() - start, 2)
         _logger.info("Risk scoring of %s: %s", company.name, result)
         return result
 
-    def _write_partner_scores(self, company, scores, invoices, fallback_reason, today):
-        """Store the customers' scores; priority = late probability x overdue amount x days overdue."""
-        days_overdue = invoices.groupby("partner_id")["days_overdue"].max()
-        note = (
-            [self.env._("Insufficient data for the model (%(reason)s).", reason=fallback_reason)]
-            if fallback_reason
-            else []
-        )
-        Partner = self.env["res.partner"].with_company(company)
-        for partner_id, row in scores.iterrows():
-            probability = _finite(row["late_probability"])
-            segment = str(row["segment"]).replace(" ", "_")
-            Partner.browse(int(partner_id)).write({
-                "dunning_risk_score": int(_finite(row["risk_score"])),
-                "dunning_risk_band": row["risk_band"],
-                "dunning_expected_days_late": _finite(row["expected_days_late"]),
-                "dunning_priority": round(
-                    probability * _finite(row["overdue_amount"]) * _finite(days_overdue.get(partner_id)), 0
-                ),
-                "dunning_segment": segment if segment in SEGMENT_KEYS else False,
-                "dunning_risk_reasons": "\n".join(note + list(row["reasons"])),
-                "dunning_risk_date": today,
-            })
+    def _fallback_note(self, fallback_reason):
+        """Reason lines that say the scores are prior estimates, not the model's."""
+        if not fallback_reason:
+            return []
+        return [self.env._("Insufficient data for the model (%(reason)s).", reason=fallback_reason)]
 
-    def _write_invoice_scores(self, invoices):
-        """Store the open invoices' predictions, one write per (probability, pay date) pair."""
-        move_ids = defaultdict(list)
-        for move_id, probability, pay_date in zip(
-            invoices.index, invoices["late_probability"], invoices["expected_pay_date"]
-        ):
-            key = (round(_finite(probability), 2), pay_date.date() if pd.notna(pay_date) else False)
-            move_ids[key].append(int(move_id))
-        for (probability, pay_date), ids in move_ids.items():
-            self.env["account.move"].browse(ids).write(
-                {"dunning_late_probability": probability, "dunning_expected_pay_date": pay_date}
-            )
+    def _write_partner_scores(self, company, scores, invoices, fallback_reason, today):
+        """Store the customers' scores in one query; priority = late probability x overdue amount x days overdue.
+
+        The fields are company-dependent (a JSON object per column, keyed by company id): the
+        company's key is set in each of them for all the customers at once, where ``write`` would
+        go through the customers one by one (a read and a write each).
+        """
+        if scores.empty:
+            return
+        days_overdue = invoices.groupby("partner_id")["days_overdue"].max().reindex(scores.index)
+        note = self._fallback_note(fallback_reason)
+        segments = scores["segment"].astype(str).str.replace(" ", "_")
+        columns = {
+            "dunning_risk_score": ("int4", _finite(scores["risk_score"]).astype(int).tolist()),
+            "dunning_risk_band": ("varchar", scores["risk_band"].tolist()),
+            "dunning_expected_days_late": ("float8", _finite(scores["expected_days_late"]).tolist()),
+            "dunning_priority": ("float8", np.round(
+                _finite(scores["late_probability"]) * _finite(scores["overdue_amount"]) * _finite(days_overdue), 0
+            ).tolist()),
+            "dunning_segment": ("varchar", [key if key in SEGMENT_KEYS else None for key in segments]),
+            "dunning_risk_reasons": ("text", ["\n".join(note + list(reasons)) for reasons in scores["reasons"]]),
+            "dunning_risk_date": ("date", [today] * len(scores)),
+        }
+        Partner = self.env["res.partner"]
+        Partner.flush_model(PARTNER_RISK_FIELDS)
+        company_key = str(company.id)
+        self.env.cr.execute(SQL(
+            """UPDATE res_partner AS partner
+                  SET %(assignments)s, write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                 FROM unnest(%(ids)s::int[], %(arrays)s) AS scored(id, %(names)s)
+                WHERE partner.id = scored.id""",
+            assignments=SQL(", ").join(
+                SQL(
+                    "%(column)s = COALESCE(partner.%(column)s, '{}'::jsonb)"
+                    " || jsonb_build_object(%(key)s::text, scored.%(column)s)",
+                    column=SQL.identifier(name),
+                    key=company_key,
+                )
+                for name in columns
+            ),
+            uid=self.env.uid,
+            ids=[int(partner_id) for partner_id in scores.index],
+            arrays=SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()),
+            names=SQL(", ").join(SQL.identifier(name) for name in columns),
+        ))
+        Partner.invalidate_model(PARTNER_RISK_FIELDS + ("write_uid", "write_date"))
+
+    def _write_invoice_scores(self, invoices, fallback_reason=None):
+        """Store the open invoices' late probability, expected payment date and reasons in one query.
+
+        Written without ``account.move.write`` (journal item synchronisation, tracking, checks
+        of posted entries): these are no accounting data, and a company has thousands of open invoices.
+        """
+        if invoices.empty:
+            return
+        note = self._fallback_note(fallback_reason)
+        Move = self.env["account.move"]
+        Move.flush_model(INVOICE_RISK_FIELDS)
+        self.env.cr.execute(SQL(
+            """UPDATE account_move AS move
+                  SET dunning_late_probability = scored.probability,
+                      dunning_expected_pay_date = scored.pay_date,
+                      dunning_risk_reasons = scored.reasons,
+                      write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::text[])
+                      AS scored(id, probability, pay_date, reasons)
+                WHERE move.id = scored.id""",
+            uid=self.env.uid,
+            ids=[int(move_id) for move_id in invoices.index],
+            probabilities=np.round(_finite(invoices["late_probability"]), 2).tolist(),
+            dates=_dates(invoices["expected_pay_date"]),
+            reasons=["\n".join(note + list(reasons)) for reasons in invoices["reasons"]],
+        ))
+        Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _clear_scores(self, company, scored_partner_ids, scored_move_ids):
         """Clear the scores of customers and invoices this scoring did not cover (paid, excluded...)."""
@@ -196,8 +279,17 @@ class DunningRiskScoring(models.AbstractModel):
         Partner.search([("dunning_risk_date", "!=", False), ("id", "not in", scored_partner_ids)]).write(
             dict.fromkeys(PARTNER_RISK_FIELDS, False)
         )
-        self.env["account.move"].search([
-            ("company_id", "=", company.id),
-            ("dunning_expected_pay_date", "!=", False),
-            ("id", "not in", scored_move_ids),
-        ]).write({"dunning_late_probability": 0.0, "dunning_expected_pay_date": False})
+        Move = self.env["account.move"]
+        Move.flush_model(INVOICE_RISK_FIELDS)
+        self.env.cr.execute(SQL(
+            """UPDATE account_move
+                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reasons = NULL,
+                      write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                WHERE company_id = %(company)s
+                  AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reasons IS NOT NULL)
+                  AND id != ALL(%(scored)s::int[])""",
+            uid=self.env.uid,
+            company=company.id,
+            scored=[int(move_id) for move_id in scored_move_ids],
+        ))
+        Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))

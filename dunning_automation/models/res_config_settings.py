@@ -14,17 +14,5 @@ class ResConfigSettings(models.TransientModel):
 
     def action_dunning_retrain_risk(self):
         """Retrain the risk model on the current company's history and rescore its customers."""
-        result = self.env["dunning.risk.scoring"]._score_company(self.env.company)
-        message = self.env._(
-            "%(partners)s customers and %(invoices)s open invoices scored in %(seconds)s s.",
-            **result,
-        )
-        if result["rejected"]:
-            message += " " + self.env._("%(rejected)s invoices with invalid data were left out.", **result)
-        if result["fallback"]:
-            message += " " + self.env._("Simple estimates only: %(fallback)s.", **result)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": "warning" if result["fallback"] else "success"},
-        }
+        scoring = self.env["dunning.risk.scoring"]
+        return scoring._retrain_notification(scoring._score_company(self.env.company))

@@ -10,7 +10,10 @@ from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from odoo.addons.dunning_automation.models.dunning_risk_scoring import PARTNER_RISK_FIELDS as RISK_FIELDS
+from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
+    INVOICE_RISK_FIELDS,
+    PARTNER_RISK_FIELDS as RISK_FIELDS,
+)
 
 from .common import TODAY, DunningCommon, days
 
@@ -75,6 +78,17 @@ class TestDunningRiskExtraction(DunningRiskCommon):
         self.assertEqual(row["amount"], 500.0)
         self.assertEqual(row["currency"], "EUR")
         self.assertEqual(row["partner_id"], self.customer.id)
+
+    def test_exchange_difference_is_no_payment(self):
+        """A foreign-currency invoice is paid on its payment's date, not on its exchange difference
+        entry's (which Odoo dates on the last day of the payment's month when that month is over)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0), (str(days(-55)), 2.5)])
+        with freeze_time(TODAY):
+            invoice = self._invoice(self.customer, days(-60), 1000.0, currency_id=eur.id, invoice_date=days(-90))
+            self._pay(invoice, days(-50))
+        exchange = invoice.line_ids.matched_credit_ids.exchange_move_id
+        self.assertEqual(exchange.date, days(-50).replace(day=31), "the test needs an exchange difference")
+        self.assertEqual(self._frame().at[invoice.id, "paid_date"], days(-50))
 
     def test_commercial_partner_and_company_isolation(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
@@ -141,9 +155,12 @@ class TestDunningRiskScoring(DunningRiskCommon):
         for invoice in self.overdue:
             self.assertEqual(invoice.dunning_late_probability, 1.0, "already overdue")
             self.assertGreaterEqual(invoice.dunning_expected_pay_date, TODAY)
+            self.assertEqual(invoice.dunning_risk_reasons.splitlines()[0], "already 20 days overdue")
         for invoice in self.not_due:
             self.assertLess(invoice.dunning_late_probability, 0.5)
             self.assertTrue(invoice.dunning_expected_pay_date)
+            self.assertTrue(invoice.dunning_risk_reasons)
+            self.assertNotIn("overdue", invoice.dunning_risk_reasons, "due in 10 days")
 
     def test_paid_invoice_and_excluded_partner_cleared(self):
         self._score()
@@ -153,9 +170,11 @@ class TestDunningRiskScoring(DunningRiskCommon):
         result = self._score()
         self.assertEqual((result["partners"], result["invoices"]), (5, 4))
         self.assertFalse(any(self._risk(excluded)[name] for name in RISK_FIELDS), "excluded: not scored")
-        self.assertFalse(self.overdue[0].dunning_expected_pay_date, "its invoices neither")
-        self.assertFalse(self.overdue[1].dunning_expected_pay_date, "paid since the last scoring")
-        self.assertTrue(self.overdue[2].dunning_expected_pay_date)
+        [excluded_invoice, paid_invoice, open_invoice] = self.overdue.read(list(INVOICE_RISK_FIELDS))
+        self.assertFalse(any(excluded_invoice[name] for name in INVOICE_RISK_FIELDS), "its invoices neither")
+        self.assertFalse(any(paid_invoice[name] for name in INVOICE_RISK_FIELDS), "paid since the last scoring")
+        self.assertTrue(all(open_invoice[name] for name in INVOICE_RISK_FIELDS))
+        self.assertTrue(open_invoice["dunning_risk_reasons"].startswith("already 20 days overdue"))
 
     def test_scores_per_company(self):
         other = self.setup_other_company()["company"]
@@ -177,6 +196,63 @@ class TestDunningRiskScoring(DunningRiskCommon):
             action = self.env["res.config.settings"].create({}).action_dunning_retrain_risk()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("6 customers", action["params"]["message"])
+
+    def test_retrain_from_dunning_menu(self):
+        """Dunning > Retrain Risk Model: accounting managers only, scores the user's current company."""
+        menu_action = self.env.ref("dunning_automation.action_dunning_retrain_risk")
+        self.assertEqual(self.env.ref("dunning_automation.menu_dunning_retrain_risk").action, menu_action)
+        company = {"company_id": self.company.id, "company_ids": self.company.ids}
+        accountant = new_test_user(self.env, login="risk_invoicing", groups="account.group_account_invoice", **company)
+        manager = new_test_user(self.env, login="risk_manager", groups="account.group_account_manager", **company)
+        with freeze_time(TODAY):
+            with self.assertRaises(AccessError):
+                menu_action.with_user(accountant).run()
+            with self.assertRaises(AccessError):
+                self.env["dunning.risk.scoring"].with_user(accountant).action_retrain_current_company()
+            self.assertFalse(self._risk(self.late[0])["dunning_risk_date"], "nothing scored")
+            action = menu_action.with_user(manager).run()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("6 customers and 6 open invoices scored", action["params"]["message"])
+        self.assertEqual(action["params"]["next"]["res_model"], "res.partner", "then the collector worklist")
+        for partner in self.late | self.reliable:
+            self.assertEqual(self._risk(partner)["dunning_risk_date"], TODAY)
+        self.assertTrue(all(self.overdue.mapped("dunning_risk_reasons")))
+
+    def test_retrain_reports_fallback(self):
+        """With too little history the notification says why the scores are simple estimates."""
+        manager = new_test_user(
+            self.env, login="risk_manager", groups="account.group_account_manager",
+            company_id=self.company.id, company_ids=self.company.ids,
+        )
+        (self.late | self.reliable).dunning_risk_excluded = True
+        self._invoice(self.customer, days(-5), invoice_date=days(-35))
+        with freeze_time(TODAY):
+            action = self.env["dunning.risk.scoring"].with_user(manager).action_retrain_current_company()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("1 customers and 1 open invoices scored", action["params"]["message"])
+        self.assertIn("Simple estimates only: insufficient data", action["params"]["message"])
+        self.assertIn("Insufficient data for the model", self._risk(self.customer)["dunning_risk_reasons"])
+
+    def test_writes_do_not_grow_with_customers(self):
+        """Scores are written in a fixed number of queries, however many customers and invoices."""
+
+        def scoring_queries():
+            self.env.flush_all()
+            self.env.invalidate_all()  # as in a cron worker: nothing in cache
+            queries = self.env.cr.sql_log_count
+            self._score()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - queries
+
+        self._score()  # the next scorings have nothing left to clear
+        six_customers = scoring_queries()
+        (self.late[1:] | self.reliable[1:]).dunning_risk_excluded = True
+        self._score()  # clears the four excluded customers and their invoices
+        two_customers = scoring_queries()
+        self.assertEqual(self._score()["partners"], 2)
+        self.assertEqual(six_customers, two_customers)
+        self.assertLess(six_customers, 20)
 
     def test_backtest_wizard(self):
         wizard = self.env["dunning.risk.backtest"].create({"min_labelled": 30})
@@ -201,7 +277,7 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
 
     def test_insufficient_data(self):
         self._paid_invoice(self.customer, days(-100), 5)
-        self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
+        open_invoice = self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
         result = self._score()
         self.assertIn("insufficient data", result["fallback"])
         for partner in self.customer | self.other_customer:
@@ -209,6 +285,9 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
             self.assertIn("Insufficient data", risk["dunning_risk_reasons"])
             self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
             self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
+        reasons = open_invoice.dunning_risk_reasons.splitlines()
+        self.assertIn("Insufficient data for the model", reasons[0], "the invoice says it too")
+        self.assertEqual(reasons[1], "already 5 days overdue")
 
     def _break_due_date(self, invoice):
         """Give ``invoice`` a due date before its invoice date, as a faulty import would."""
@@ -293,3 +372,13 @@ class TestDunningRiskPolicy(DunningRiskCommon):
                 partner.read([name])
         accountant = new_test_user(self.env, login="risk_accountant", groups="account.group_account_invoice")
         self.assertEqual(self._risk(self.customer.with_user(accountant))["dunning_risk_band"], "critical")
+
+    def test_invoice_scores_for_accounting_users_only(self):
+        """Customers see their invoices on the portal, never how likely they are to pay them late."""
+        portal = new_test_user(self.env, login="risk_portal", groups="base.group_portal")
+        accountant = new_test_user(self.env, login="risk_auditor", groups="account.group_account_readonly")
+        Move = self.env["account.move"]
+        for name in INVOICE_RISK_FIELDS:
+            with self.assertRaises(AccessError):
+                Move.with_user(portal)._check_field_access(Move._fields[name], "read")
+            Move.with_user(accountant)._check_field_access(Move._fields[name], "read")
