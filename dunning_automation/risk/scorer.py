@@ -6,12 +6,14 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
+from scipy.special import logit
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import StratifiedKFold
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
@@ -23,14 +25,29 @@ BAND_NAMES = ("low", "medium", "high", "critical")
 DEFAULT_BAND_EDGES = (0, 25, 50, 75, 101)
 PROB_FLOOR = 0.001
 MAX_DAYS_LATE = 180.0
+VALIDATION_SHARE = 0.25
+_PAY_DATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEW_CUSTOMER_PAID = 3
 _LIFT_PRIOR = 20.0
 _MIN_LIFT = 1.15
 _IMPORTANCE_SAMPLE = 1500
 
 REASON_GROUPS = (
-    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share")),
-    ("days_late", ("hist_mean_days_late", "hist_median_days_late", "hist_mean_pos_days_late")),
+    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share", "recent_late_share")),
+    ("recent_late", ("late_last_90_count",)),
+    (
+        "days_late",
+        (
+            "hist_mean_days_late",
+            "hist_median_days_late",
+            "hist_mean_pos_days_late",
+            "hist_std_days_late",
+            "hist_mean_days_to_settle",
+            "hist_median_days_to_settle",
+            "last_few_mean_days_late",
+        ),
+    ),
+    ("payment_recency", ("days_since_last_payment",)),
     ("overdue_30", ("overdue_30_count",)),
     ("overdue", ("overdue_count", "overdue_amount")),
     ("open_exposure", ("open_count", "open_amount")),
@@ -91,6 +108,14 @@ def _reason_texts(group, x):
                 if m >= 0.5
                 else None
             )
+        elif group == "recent_late":
+            text = f"{_plural(r.late_last_90_count, 'invoice')} paid late in the last 90 days"
+        elif group == "payment_recency":
+            text = (
+                "no payment received yet"
+                if np.isnan(r.days_since_last_payment)
+                else f"no payment received for {r.days_since_last_payment:.0f} days"
+            )
         elif group == "overdue_30":
             text = f"{_plural(r.overdue_30_count, 'invoice')} already 30+ days overdue"
         elif group == "overdue":
@@ -143,17 +168,26 @@ def _segment_name(late_share, mean_days, overdue_z, overdue_amount):
 
 
 class LatePaymentModel:
-    """Calibrated late-payment classifier plus days-late regressor.
+    """Calibrated late-payment classifier plus days-to-payment regressor.
 
     ``fit(frame, as_of)`` learns from what was known on ``as_of`` only;
-    ``predict`` scores invoices, ``score_partners`` scores customers.  With too
-    little or degenerate data the model falls back to a Beta-prior smoothed
-    late rate per customer and says why in ``fallback_reason_``.
+    ``predict`` scores invoices, ``score_partners`` scores customers.  The
+    models are checked on the latest labelled invoices against the prior (each
+    customer's own smoothed late rate and median days to payment), blended
+    with it, and dropped when the prior does as well.  With too little or
+    degenerate data, or when the prior wins, the model falls back to the prior
+    and says why in ``fallback_reason_``.
 
     Fitted attributes: ``as_of_``, ``fallback_reason_`` (None when the
     scikit-learn models are used), ``n_labelled_``, ``base_rate_``,
-    ``classifier_``, ``regressor_``, ``bands_``, ``rejected_`` (rows refused
-    by validation in the last frame given to fit/predict/score_partners),
+    ``base_settle_days_`` (portfolio median days from invoice to payment),
+    ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
+    ``calibrator_`` (logistic regression on the logits of classifier and
+    prior), ``pay_date_model_weight_`` (share of the regressor in the pay
+    date, the rest is the customer's median delay), ``validation_`` (model vs
+    prior on the held-out latest invoices: AUC, Brier, pay-date MAE; None
+    when not checked), ``bands_``, ``rejected_`` (rows refused by validation
+    in the last frame given to fit/predict/score_partners),
     ``feature_importances_`` (permutation importance, computed lazily) and,
     after ``score_partners``, ``segments_``.
     """
@@ -191,33 +225,33 @@ class LatePaymentModel:
         )
         x = build_features(clean, labelled, labelled["invoice_date"].to_numpy())
         y = labelled["late"].to_numpy()
-        days = labelled["days_late"].clip(0, MAX_DAYS_LATE).to_numpy()
+        term = (labelled["due_date"] - labelled["invoice_date"]).dt.days.to_numpy(dtype=float)
+        settle_days = np.clip(labelled["days_late"].to_numpy() + term, 0.0, term + MAX_DAYS_LATE)
 
         self.as_of_ = as_of
         self.use_country_ = report.has_country and clean["country"].nunique() > 1
         self.n_labelled_ = len(y)
         self.base_rate_ = (y.sum() + 1.0) / (len(y) + 2.0)
-        self.base_days_ = float(days.mean()) if len(days) else 0.0
-        self.fallback_reason_ = self._fallback_reason(y, labelled["partner_id"].nunique())
-        self.classifier_ = self.regressor_ = None
+        self.base_settle_days_ = float(np.median(settle_days)) if len(y) else np.nan
+        self.classifier_ = self.regressor_ = self.calibrator_ = None
+        self.validation_ = None
+        self.pay_date_model_weight_ = 0.0
         self._lift_tables = {}
         self._importances = None
+        partners = labelled["partner_id"].to_numpy()
+        self.fallback_reason_ = self._fallback_reason(y, len(set(partners))) or self._fit_models(
+            x, y, settle_days, partners
+        )
         if self.fallback_reason_:
             _logger.warning("late-payment model falls back to prior scores: %s", self.fallback_reason_)
+            self.classifier_ = self.regressor_ = self.calibrator_ = None
+            self.pay_date_model_weight_ = 0.0
             proba = self._prior(x)[0]
         else:
-            xm = self._model_input(x)
-            self.classifier_ = self._make_classifier(y).fit(xm, y)
-            self.regressor_ = Pipeline(
-                [
-                    ("features", self._preprocessor()),
-                    ("hgb", self._hgb(HistGradientBoostingRegressor, len(y), loss="poisson")),
-                ]
-            ).fit(xm, days)
-            proba = self._model_proba(xm)
+            proba = self._model_predict(x)[0]
             self._fit_lift_tables(x, y)
             sample = np.random.default_rng(self.random_state).permutation(len(y))[:_IMPORTANCE_SAMPLE]
-            self._importance_data = (xm.iloc[sample], y[sample])
+            self._importance_data = (self._model_input(x).iloc[sample], y[sample])
         self._fit_bands(proba, y)
         _logger.info(
             "fitted late-payment model as of %s on %d labelled invoices (late rate %.3f)%s",
@@ -243,6 +277,75 @@ class LatePaymentModel:
             return "single customer: need at least 2 customers to learn across customers"
         return None
 
+    def _fit_models(self, x, y, settle_days, partners):
+        """Fit the classifier and regressor, guarded against the baseline.
+
+        The latest ``VALIDATION_SHARE`` of the labelled invoices (in invoice
+        date order) is held out from a first fit.  On it a logistic regression
+        learns the calibrated late probability from the logits of the model
+        and of the prior (each customer's own smoothed late rate), and the
+        pay-date estimate is the mix of model and customer median delay with
+        the lowest error.  The out-of-fold calibrated probabilities are
+        compared with the prior (``validation_``): when the prior is at least
+        as good, the model is dropped and the reason returned.  Otherwise the
+        classifier and regressor are refitted on every labelled invoice.
+        """
+        xm = self._model_input(x)
+        n_valid = int(np.ceil(len(y) * VALIDATION_SHARE))
+        early, recent = slice(None, len(y) - n_valid), slice(len(y) - n_valid, None)
+        y_valid = y[recent]
+        n_late = int(y_valid.sum())
+        minority = min(n_late, n_valid - n_late)
+        if minority < max(2, self.min_per_class) or self._fallback_reason(
+            y[early], len(set(partners[early]))
+        ):
+            return (
+                f"insufficient data to check the model: {n_valid} recent invoices, {n_late} late "
+                f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
+            )
+        prior_proba, prior_settle = self._prior(x.iloc[recent])
+        classifier = self._pipeline(HistGradientBoostingClassifier, len(y) - n_valid).fit(xm[early], y[early])
+        regressor = self._pipeline(HistGradientBoostingRegressor, len(y) - n_valid, loss="absolute_error")
+        regressor.fit(xm[early], settle_days[early])
+        stacked = self._stack(classifier.predict_proba(xm[recent])[:, 1], prior_proba)
+        self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
+        folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=self.random_state)
+        calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
+
+        model_settle, truth = regressor.predict(xm[recent]), settle_days[recent]
+        errors = {w: np.abs(w * model_settle + (1 - w) * prior_settle - truth).mean() for w in _PAY_DATE_WEIGHTS}
+        self.pay_date_model_weight_ = min(errors, key=errors.get)
+        self.validation_ = pd.DataFrame(
+            {
+                "n_invoices": n_valid,
+                "auc": [roc_auc_score(y_valid, calibrated), roc_auc_score(y_valid, prior_proba)],
+                "brier": [brier_score_loss(y_valid, calibrated), brier_score_loss(y_valid, prior_proba)],
+                "pay_date_mae_days": [errors[self.pay_date_model_weight_], errors[0.0]],
+            },
+            index=pd.Index(["model", "baseline"], name="method"),
+        )
+        model_brier, prior_brier = self.validation_["brier"]
+        if self.calibrator_.coef_[0, 0] <= 0:
+            return (
+                f"baseline preferred: on the latest {n_valid} invoices the model added nothing to the "
+                "customers' own late rates"
+            )
+        if model_brier >= prior_brier:
+            return (
+                f"baseline preferred: on the latest {n_valid} invoices the customers' own late "
+                f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
+            )
+        classifier.fit(xm, y)
+        regressor.fit(xm, settle_days)
+        self.classifier_, self.regressor_ = classifier, regressor
+        return None
+
+    @staticmethod
+    def _stack(model_proba, prior_proba):
+        """Calibrator input: logits of the model and of the prior."""
+        clipped = np.clip(np.column_stack([model_proba, prior_proba]), PROB_FLOOR, 1 - PROB_FLOOR)
+        return logit(clipped)
+
     def _model_input(self, x):
         cols = list(NUMERIC_FEATURES) + (["country"] if self.use_country_ else [])
         return x[cols]
@@ -265,8 +368,9 @@ class LatePaymentModel:
             ]
         )
 
-    def _hgb(self, cls, n, **params):
-        return cls(
+    def _pipeline(self, cls, n, **params):
+        """Preprocessing plus a histogram gradient boosting ``cls`` sized for ``n`` rows."""
+        hgb = cls(
             **params,
             max_iter=self.max_iter,
             learning_rate=0.08,
@@ -279,29 +383,28 @@ class LatePaymentModel:
             categorical_features=[len(NUMERIC_FEATURES)] if self.use_country_ else None,
             random_state=self.random_state,
         )
+        return Pipeline([("features", self._preprocessor()), ("hgb", hgb)])
 
-    def _make_classifier(self, y):
-        minority = int(min(y.sum(), len(y) - y.sum()))
-        pipe = Pipeline(
-            [("features", self._preprocessor()), ("hgb", self._hgb(HistGradientBoostingClassifier, len(y)))]
-        )
-        return CalibratedClassifierCV(
-            pipe,
-            method="isotonic" if minority >= 500 else "sigmoid",
-            cv=StratifiedKFold(n_splits=min(3, minority)),
-        )
-
-    def _model_proba(self, xm):
-        return self.classifier_.predict_proba(xm)[:, 1]
+    def _model_predict(self, x):
+        """Calibrated late probability and expected days to settle of the feature rows ``x``."""
+        xm = self._model_input(x)
+        prior_proba, prior_settle = self._prior(x)
+        stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba)
+        w = self.pay_date_model_weight_
+        return self.calibrator_.predict_proba(stacked)[:, 1], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
 
     def _prior(self, x):
-        """Beta-prior smoothed per-customer late probability and days late."""
+        """Beta-prior smoothed per-customer late probability, and its median days to settle.
+
+        Without a paid invoice the portfolio median delay stands in, or the
+        payment terms when nothing was paid at all.
+        """
         k = self.prior_strength
         known = x["hist_paid_count"] + x["overdue_count"]
         late = x["hist_late_count"] + x["overdue_count"]
         proba = ((late + k * self.base_rate_) / (known + k)).to_numpy()
-        days = ((x["hist_pos_days_sum"] + k * self.base_days_) / (x["hist_paid_count"] + k)).to_numpy()
-        return proba, days
+        settle = x["hist_median_days_to_settle"].fillna(self.base_settle_days_).fillna(x["payment_term_days"])
+        return proba, settle.to_numpy()
 
     # ---------------------------------------------------------------- bands
     def _fit_bands(self, proba, y):
@@ -463,25 +566,23 @@ class LatePaymentModel:
     def _score(self, history, rows, as_of, with_reasons=True):
         """Score ``rows`` with features as of ``as_of`` from ``history``."""
         x = build_features(history, rows, as_of)
-        if self.fallback_reason_:
-            proba, days = self._prior(x)
-        else:
-            xm = self._model_input(x)
-            proba = self._model_proba(xm)
-            days = self.regressor_.predict(xm)
+        proba, settle_days = self._prior(x) if self.fallback_reason_ else self._model_predict(x)
         proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
-        days = np.clip(np.nan_to_num(days, nan=self.base_days_), 0.0, MAX_DAYS_LATE)
+        issued, due = rows["invoice_date"].to_numpy(), rows["due_date"].to_numpy()
+        term = (due - issued) / np.timedelta64(1, "D")
+        settle_days = np.clip(np.nan_to_num(settle_days, nan=term), 0.0, term + MAX_DAYS_LATE)
+        pay = issued + pd.to_timedelta(np.rint(settle_days), unit="D").to_numpy()
+        pay = np.maximum(pay, np.datetime64(as_of, "ns"))
         overdue_days = x["days_overdue"].to_numpy()
         proba = np.where(overdue_days > 0, 1.0, proba)
-        days = np.round(np.maximum(days, overdue_days), 1)
-        pay = rows["due_date"].to_numpy() + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
+        days = np.maximum((pay - due) / np.timedelta64(1, "D"), 0.0)
         score = np.rint(proba * 100).astype(int)
         out = pd.DataFrame(
             {
                 "partner_id": rows["partner_id"].to_numpy(),
                 "late_probability": proba,
                 "expected_days_late": days,
-                "expected_pay_date": np.maximum(pay, np.datetime64(as_of, "ns")),
+                "expected_pay_date": pay,
                 "days_overdue": overdue_days.astype(int),
                 "risk_score": score,
                 "risk_band": self.band_of(score),

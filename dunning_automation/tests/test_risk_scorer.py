@@ -39,6 +39,34 @@ class RiskCase(BaseCase):
         cls.addClassCleanup(cls._thread_limits.restore_original_limits)
 
 
+def _planted_delays(flip_on=None, seed=5):
+    """40 customers, each paying a fixed 8 to 50 days after the invoice date (+-2).
+
+    A quarter of the invoices are 4x the customer's usual amount and paid 20
+    days later; from ``flip_on`` on, the others are paid 20 days later instead.
+    ``expected_days`` is the planted delay of each invoice.
+    """
+    rng = np.random.default_rng(seed)
+    partner = np.repeat(np.arange(40), 36)
+    invoice_date = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, partner.size), unit="D")
+    big = rng.random(partner.size) < 0.25
+    slow = big if flip_on is None else np.where(invoice_date >= pd.Timestamp(flip_on), ~big, big)
+    expected = rng.choice([8, 18, 26, 38, 50], size=40)[partner] + 20 * slow
+    paid_after = expected + rng.integers(-2, 3, partner.size)
+    return pd.DataFrame(
+        {
+            "invoice_id": [f"I{i:05d}" for i in range(partner.size)],
+            "partner_id": [f"C{p:03d}" for p in partner],
+            "invoice_date": invoice_date,
+            "due_date": invoice_date + pd.Timedelta(days=30),
+            "amount": np.where(big, 4000.0, 1000.0) * rng.uniform(0.9, 1.1, partner.size),
+            "currency": "EUR",
+            "paid_date": invoice_date + pd.to_timedelta(paid_after, unit="D"),
+            "expected_days": expected,
+        }
+    )
+
+
 def _assert_no_nan(case, pred):
     numeric = pred[["late_probability", "expected_days_late", "days_overdue", "risk_score"]]
     case.assertFalse(numeric.isna().any().any())
@@ -59,6 +87,11 @@ class TestLatePaymentModel(RiskCase):
 
     def test_predict_output(self):
         self.assertIsNone(self.model.fallback_reason_)
+        validation = self.model.validation_
+        self.assertLess(validation.at["model", "brier"], validation.at["baseline", "brier"])
+        self.assertLessEqual(
+            validation.at["model", "pay_date_mae_days"], validation.at["baseline", "pay_date_mae_days"]
+        )
         self.assertEqual(list(self.pred.columns), list(PREDICTION_COLUMNS))
         self.assertEqual(self.pred.index.name, "invoice_id")
         self.assertTrue(self.pred.index.is_unique)
@@ -125,6 +158,40 @@ class TestLatePaymentModel(RiskCase):
         self.assertGreater((chronic == "chronic late").mean(), 0.7)
         self.assertGreater((reliable == "reliable").mean(), 0.6)
         self.assertTrue(p["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
+class TestBaselineGuard(RiskCase):
+    """The model is checked against each customer's own history before it is used."""
+
+    def test_pay_date_recovers_planted_delay(self):
+        frame = _planted_delays()
+        model = LatePaymentModel().fit(frame, AS_OF)
+        self.assertIsNone(model.fallback_reason_)
+        self.assertGreater(model.pay_date_model_weight_, 0)
+        upcoming = frame[frame["invoice_date"] >= AS_OF].set_index("invoice_id")
+        pred = model.predict(frame, AS_OF, invoice_ids=upcoming.index, reasons=False)
+        days = (pred["expected_pay_date"] - upcoming.loc[pred.index, "invoice_date"]).dt.days
+        error = (days - upcoming.loc[pred.index, "expected_days"]).abs()
+        self.assertLessEqual(error.median(), 2, "the planted delay, to the noise")
+        self.assertLess(error.mean(), 3)
+        late = pred["expected_days_late"] > 0
+        self.assertTrue((upcoming.loc[pred.index[late], "expected_days"] > 28).all())
+
+    def test_falls_back_when_the_learned_pattern_stops_holding(self):
+        model = LatePaymentModel().fit(_planted_delays(flip_on="2024-02-01"), AS_OF)
+        self.assertTrue(model.fallback_reason_.startswith("baseline preferred"), model.fallback_reason_)
+        self.assertIsNone(model.classifier_)
+        self.assertEqual(model.pay_date_model_weight_, 0.0)
+
+    def test_backtest_not_worse_than_baseline(self):
+        frame = make_synthetic_history(60, 1500, seed=0)
+        summary = backtest(frame, freq="2MS").summary
+        model, baseline = summary.loc["model"], summary.loc["baseline"]
+        self.assertGreaterEqual(model["auc"], baseline["auc"])
+        self.assertLessEqual(model["brier"], baseline["brier"])
+        self.assertLessEqual(model["log_loss"], baseline["log_loss"])
+        self.assertLessEqual(model["pay_date_mae_days"], baseline["pay_date_mae_days"])
 
 
 @tagged("post_install", "-at_install", "dunning_risk")
