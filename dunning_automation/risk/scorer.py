@@ -233,6 +233,7 @@ class LatePaymentModel:
         self.n_labelled_ = len(y)
         self.base_rate_ = (y.sum() + 1.0) / (len(y) + 2.0)
         self.base_settle_days_ = float(np.median(settle_days)) if len(y) else np.nan
+        self.base_days_late_ = float(np.mean(settle_days - term)) if len(y) else 0.0
         self.classifier_ = self.regressor_ = self.calibrator_ = None
         self.validation_ = None
         self.pay_date_model_weight_ = 0.0
@@ -282,13 +283,15 @@ class LatePaymentModel:
 
         The latest ``VALIDATION_SHARE`` of the labelled invoices (in invoice
         date order) is held out from a first fit.  On it a logistic regression
-        learns the calibrated late probability from the logits of the model
-        and of the prior (each customer's own smoothed late rate), and the
-        pay-date estimate is the mix of model and customer median delay with
-        the lowest error.  The out-of-fold calibrated probabilities are
-        compared with the prior (``validation_``): when the prior is at least
-        as good, the model is dropped and the reason returned.  Otherwise the
-        classifier and regressor are refitted on every labelled invoice.
+        learns the calibrated late probability from the logit of the model,
+        the logit of the prior (each customer's own smoothed late rate) and the
+        customer's smoothed mean days late; the pay date is the mix of model
+        and customer median delay with the lowest error.  ``validation_``
+        compares the out-of-fold calibrated probabilities with the prior.  The
+        model is dropped (and the reason returned) when its logit gets no
+        positive weight or its Brier score exceeds the prior's by more than
+        one standard error; otherwise classifier and regressor are refitted
+        on every labelled invoice.
         """
         xm = self._model_input(x)
         n_valid = int(np.ceil(len(y) * VALIDATION_SHARE))
@@ -307,7 +310,7 @@ class LatePaymentModel:
         classifier = self._pipeline(HistGradientBoostingClassifier, len(y) - n_valid).fit(xm[early], y[early])
         regressor = self._pipeline(HistGradientBoostingRegressor, len(y) - n_valid, loss="absolute_error")
         regressor.fit(xm[early], settle_days[early])
-        stacked = self._stack(classifier.predict_proba(xm[recent])[:, 1], prior_proba)
+        stacked = self._stack(classifier.predict_proba(xm[recent])[:, 1], prior_proba, x.iloc[recent])
         self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
         folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=self.random_state)
         calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
@@ -330,7 +333,8 @@ class LatePaymentModel:
                 f"baseline preferred: on the latest {n_valid} invoices the model added nothing to the "
                 "customers' own late rates"
             )
-        if model_brier >= prior_brier:
+        excess = (calibrated - y_valid) ** 2 - (prior_proba - y_valid) ** 2
+        if excess.mean() > excess.std() / np.sqrt(n_valid):
             return (
                 f"baseline preferred: on the latest {n_valid} invoices the customers' own late "
                 f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
@@ -340,11 +344,12 @@ class LatePaymentModel:
         self.classifier_, self.regressor_ = classifier, regressor
         return None
 
-    @staticmethod
-    def _stack(model_proba, prior_proba):
-        """Calibrator input: logits of the model and of the prior."""
+    def _stack(self, model_proba, prior_proba, x):
+        """Calibrator input: logits of the model and of the prior, smoothed mean days late / 10."""
         clipped = np.clip(np.column_stack([model_proba, prior_proba]), PROB_FLOOR, 1 - PROB_FLOOR)
-        return logit(clipped)
+        k, n = self.prior_strength, x["hist_paid_count"].to_numpy()
+        days = (np.nan_to_num(x["hist_mean_days_late"].to_numpy()) * n + k * self.base_days_late_) / (n + k)
+        return np.column_stack([logit(clipped), days / 10.0])
 
     def _model_input(self, x):
         cols = list(NUMERIC_FEATURES) + (["country"] if self.use_country_ else [])
@@ -389,7 +394,7 @@ class LatePaymentModel:
         """Calibrated late probability and expected days to settle of the feature rows ``x``."""
         xm = self._model_input(x)
         prior_proba, prior_settle = self._prior(x)
-        stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba)
+        stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba, x)
         w = self.pay_date_model_weight_
         return self.calibrator_.predict_proba(stacked)[:, 1], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
 
