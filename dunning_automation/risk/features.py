@@ -5,8 +5,9 @@
 Every feature of an invoice is computed *as of* a feature date ``t`` from
 events strictly before ``t``: a payment is known from its paid date, an
 invoice from its invoice date, a dispute from its disputed date.  All
-history statistics are cumulative sums over per-partner event streams joined
-with :func:`pandas.merge_asof`, so no per-row Python loop is involved.
+history statistics are cumulative sums, expanding or exponentially weighted
+windows over per-partner event streams joined with :func:`pandas.merge_asof`,
+so no per-row Python loop is involved.
 """
 
 import logging

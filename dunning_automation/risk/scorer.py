@@ -183,7 +183,7 @@ class LatePaymentModel:
     ``base_settle_days_`` (portfolio median days from invoice to payment),
     ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
     ``calibrator_`` (logistic regression on the logits of classifier and
-    prior), ``pay_date_model_weight_`` (share of the regressor in the pay
+    prior and on the customer's mean days late), ``pay_date_model_weight_`` (share of the regressor in the pay
     date, the rest is the customer's median delay), ``validation_`` (model vs
     prior on the held-out latest invoices: AUC, Brier, pay-date MAE; None
     when not checked), ``bands_``, ``rejected_`` (rows refused by validation
