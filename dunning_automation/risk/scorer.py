@@ -307,8 +307,8 @@ class LatePaymentModel:
                 f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
             )
         prior_proba, prior_settle = self._prior(x.iloc[recent])
-        classifier = self._pipeline(HistGradientBoostingClassifier, len(y) - n_valid).fit(xm[early], y[early])
-        regressor = self._pipeline(HistGradientBoostingRegressor, len(y) - n_valid, loss="absolute_error")
+        classifier = self._pipeline(HistGradientBoostingClassifier, xm[early]).fit(xm[early], y[early])
+        regressor = self._pipeline(HistGradientBoostingRegressor, xm[early], loss="absolute_error")
         regressor.fit(xm[early], settle_days[early])
         stacked = self._stack(classifier.predict_proba(xm[recent])[:, 1], prior_proba, x.iloc[recent])
         self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
@@ -355,11 +355,11 @@ class LatePaymentModel:
         cols = list(NUMERIC_FEATURES) + (["country"] if self.use_country_ else [])
         return x[cols]
 
-    def _preprocessor(self):
+    def _preprocessor(self, numeric):
         cat = ["country"] if self.use_country_ else []
         return ColumnTransformer(
             [
-                ("num", "passthrough", list(NUMERIC_FEATURES)),
+                ("num", "passthrough", numeric),
                 (
                     "cat",
                     OrdinalEncoder(
@@ -373,8 +373,14 @@ class LatePaymentModel:
             ]
         )
 
-    def _pipeline(self, cls, n, **params):
-        """Preprocessing plus a histogram gradient boosting ``cls`` sized for ``n`` rows."""
+    def _pipeline(self, cls, x_train, **params):
+        """Preprocessing plus a histogram gradient boosting ``cls`` sized for ``x_train``.
+
+        Numeric features without any value in ``x_train`` are left out: the
+        estimator cannot bin an empty column.
+        """
+        numeric = [f for f in NUMERIC_FEATURES if x_train[f].notna().any()]
+        n = len(x_train)
         hgb = cls(
             **params,
             max_iter=self.max_iter,
@@ -385,10 +391,10 @@ class LatePaymentModel:
             early_stopping=n >= 1000,
             validation_fraction=0.15,
             n_iter_no_change=15,
-            categorical_features=[len(NUMERIC_FEATURES)] if self.use_country_ else None,
+            categorical_features=[len(numeric)] if self.use_country_ else None,
             random_state=self.random_state,
         )
-        return Pipeline([("features", self._preprocessor()), ("hgb", hgb)])
+        return Pipeline([("features", self._preprocessor(numeric)), ("hgb", hgb)])
 
     def _model_predict(self, x):
         """Calibrated late probability and expected days to settle of the feature rows ``x``."""
@@ -571,7 +577,7 @@ class LatePaymentModel:
     def _score(self, history, rows, as_of, with_reasons=True):
         """Score ``rows`` with features as of ``as_of`` from ``history``."""
         x = build_features(history, rows, as_of)
-        proba, settle_days = self._prior(x) if self.fallback_reason_ else self._model_predict(x)
+        proba, settle_days = self._prior(x) if self.fallback_reason_ or x.empty else self._model_predict(x)
         proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
         issued, due = rows["invoice_date"].to_numpy(), rows["due_date"].to_numpy()
         term = (due - issued) / np.timedelta64(1, "D")

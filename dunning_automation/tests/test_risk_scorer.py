@@ -241,6 +241,18 @@ class TestRobustness(RiskCase):
         self.assertEqual(model.fallback_reason_, "single class: every labelled invoice was late")
         self.assertGreater(pred["late_probability"].min(), 0.8)
 
+    def test_no_customer_history(self):
+        """One invoice per customer: no history feature has a value; nothing is open at the end."""
+        first = self.frame.drop_duplicates("partner_id")
+        frame = pd.concat(
+            [first.assign(partner_id=first["partner_id"] + c, invoice_id=first["invoice_id"] + c) for c in "abc"]
+        )
+        model, pred = self._fit_predict(frame, frame["invoice_date"].max())
+        self.assertIsNone(model.fallback_reason_)
+        self.assertTrue(pred.empty)
+        _, pred = self._fit_predict(frame, frame["invoice_date"].sort_values().iloc[100])
+        self.assertTrue(len(pred))
+
     def test_single_customer(self):
         frame = self.frame.assign(partner_id="P1")
         model, pred = self._fit_predict(frame, AS_OF)
