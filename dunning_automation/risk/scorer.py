@@ -13,7 +13,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
@@ -25,7 +25,7 @@ BAND_NAMES = ("low", "medium", "high", "critical")
 DEFAULT_BAND_EDGES = (0, 25, 50, 75, 101)
 PROB_FLOOR = 0.001
 MAX_DAYS_LATE = 180.0
-VALIDATION_SHARE = 0.25
+N_TIME_SPLITS = 3
 _PAY_DATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEW_CUSTOMER_PAID = 3
 _LIFT_PRIOR = 20.0
@@ -172,7 +172,7 @@ class LatePaymentModel:
 
     ``fit(frame, as_of)`` learns from what was known on ``as_of`` only;
     ``predict`` scores invoices, ``score_partners`` scores customers.  The
-    models are checked on the latest labelled invoices against the prior (each
+    models are checked on later labelled invoices against the prior (each
     customer's own smoothed late rate and median days to payment), blended
     with it, and dropped when the prior does as well.  With too little or
     degenerate data, or when the prior wins, the model falls back to the prior
@@ -183,9 +183,10 @@ class LatePaymentModel:
     ``base_settle_days_`` (portfolio median days from invoice to payment),
     ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
     ``calibrator_`` (logistic regression on the logits of classifier and
-    prior and on the customer's mean days late), ``pay_date_model_weight_`` (share of the regressor in the pay
+    prior and on the customer's mean days late; without the classifier when
+    it added nothing, None when the raw prior is used), ``pay_date_model_weight_`` (share of the regressor in the pay
     date, the rest is the customer's median delay), ``validation_`` (model vs
-    prior on the held-out latest invoices: AUC, Brier, pay-date MAE; None
+    prior on the out-of-time predictions: AUC, Brier, pay-date MAE; None
     when not checked), ``bands_``, ``rejected_`` (rows refused by validation
     in the last frame given to fit/predict/score_partners),
     ``feature_importances_`` (permutation importance, computed lazily) and,
@@ -243,13 +244,10 @@ class LatePaymentModel:
         self.fallback_reason_ = self._fallback_reason(y, len(set(partners))) or self._fit_models(
             x, y, settle_days, partners
         )
+        proba = self._calibrated(x)[0] if self.calibrator_ is not None else self._prior(x)[0]
         if self.fallback_reason_:
             _logger.warning("late-payment model falls back to prior scores: %s", self.fallback_reason_)
-            self.classifier_ = self.regressor_ = self.calibrator_ = None
-            self.pay_date_model_weight_ = 0.0
-            proba = self._prior(x)[0]
         else:
-            proba = self._model_predict(x)[0]
             self._fit_lift_tables(x, y)
             sample = np.random.default_rng(self.random_state).permutation(len(y))[:_IMPORTANCE_SAMPLE]
             self._importance_data = (self._model_input(x).iloc[sample], y[sample])
@@ -281,41 +279,52 @@ class LatePaymentModel:
     def _fit_models(self, x, y, settle_days, partners):
         """Fit the classifier and regressor, guarded against the baseline.
 
-        The latest ``VALIDATION_SHARE`` of the labelled invoices (in invoice
-        date order) is held out from a first fit.  On it a logistic regression
-        learns the calibrated late probability from the logit of the model,
-        the logit of the prior (each customer's own smoothed late rate) and the
-        customer's smoothed mean days late; the pay date is the mix of model
-        and customer median delay with the lowest error.  ``validation_``
-        compares the out-of-fold calibrated probabilities with the prior.  The
-        model is dropped (and the reason returned) when its logit gets no
-        positive weight or its Brier score exceeds the prior's by more than
-        one standard error; otherwise classifier and regressor are refitted
-        on every labelled invoice.
+        Out-of-time predictions first: the labelled invoices, in invoice date
+        order, are cut into ``N_TIME_SPLITS + 1`` blocks and each later block
+        is predicted by models fitted on the blocks before it.  On these
+        predictions a logistic regression learns the calibrated late
+        probability from the logit of the model, the logit of the prior (each
+        customer's own smoothed late rate) and the customer's smoothed mean
+        days late; the pay date is the mix of model and customer median delay
+        with the lowest error.  ``validation_`` compares the out-of-fold
+        calibrated probabilities with the prior.  The model is dropped (and
+        the reason returned) when its logit gets no positive weight or its
+        Brier score exceeds the prior's by more than one standard error;
+        otherwise classifier and regressor are fitted on every labelled
+        invoice.
         """
         xm = self._model_input(x)
-        n_valid = int(np.ceil(len(y) * VALIDATION_SHARE))
-        early, recent = slice(None, len(y) - n_valid), slice(len(y) - n_valid, None)
-        y_valid = y[recent]
+        splits = [
+            (train, test)
+            for train, test in TimeSeriesSplit(n_splits=N_TIME_SPLITS).split(xm)
+            if not self._fallback_reason(y[train], len(set(partners[train])))
+        ]
+        recent = np.concatenate([test for _, test in splits]) if splits else np.array([], dtype=int)
+        y_valid, n_valid = y[recent], len(recent)
         n_late = int(y_valid.sum())
         minority = min(n_late, n_valid - n_late)
-        if minority < max(2, self.min_per_class) or self._fallback_reason(
-            y[early], len(set(partners[early]))
-        ):
+        if minority < max(2, self.min_per_class):
             return (
-                f"insufficient data to check the model: {n_valid} recent invoices, {n_late} late "
+                f"insufficient data to check the model: {n_valid} later invoices, {n_late} late "
                 f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
             )
+        model_proba, model_settle = np.empty(n_valid), np.empty(n_valid)
+        start = 0
+        for train, test in splits:
+            held = slice(start, start + len(test))
+            x_train = xm.iloc[train]
+            classifier = self._pipeline(HistGradientBoostingClassifier, x_train).fit(x_train, y[train])
+            regressor = self._pipeline(HistGradientBoostingRegressor, x_train, loss="absolute_error")
+            model_proba[held] = classifier.predict_proba(xm.iloc[test])[:, 1]
+            model_settle[held] = regressor.fit(x_train, settle_days[train]).predict(xm.iloc[test])
+            start += len(test)
         prior_proba, prior_settle = self._prior(x.iloc[recent])
-        classifier = self._pipeline(HistGradientBoostingClassifier, xm[early]).fit(xm[early], y[early])
-        regressor = self._pipeline(HistGradientBoostingRegressor, xm[early], loss="absolute_error")
-        regressor.fit(xm[early], settle_days[early])
-        stacked = self._stack(classifier.predict_proba(xm[recent])[:, 1], prior_proba, x.iloc[recent])
+        stacked = self._stack(model_proba, prior_proba, x.iloc[recent])
         self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
         folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=self.random_state)
         calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
 
-        model_settle, truth = regressor.predict(xm[recent]), settle_days[recent]
+        truth = settle_days[recent]
         errors = {w: np.abs(w * model_settle + (1 - w) * prior_settle - truth).mean() for w in _PAY_DATE_WEIGHTS}
         self.pay_date_model_weight_ = min(errors, key=errors.get)
         self.validation_ = pd.DataFrame(
@@ -329,27 +338,30 @@ class LatePaymentModel:
         )
         model_brier, prior_brier = self.validation_["brier"]
         if self.calibrator_.coef_[0, 0] <= 0:
+            self.calibrator_ = LogisticRegression().fit(stacked[:, 1:], y_valid)
+            self.pay_date_model_weight_ = 0.0
             return (
-                f"baseline preferred: on the latest {n_valid} invoices the model added nothing to the "
-                "customers' own late rates"
+                f"baseline preferred: on {n_valid} later invoices the model added nothing to the "
+                "customers' own history, which alone gives the late probability"
             )
         excess = (calibrated - y_valid) ** 2 - (prior_proba - y_valid) ** 2
         if excess.mean() > excess.std() / np.sqrt(n_valid):
+            self.calibrator_, self.pay_date_model_weight_ = None, 0.0
             return (
-                f"baseline preferred: on the latest {n_valid} invoices the customers' own late "
+                f"baseline preferred: on {n_valid} later invoices the customers' own late "
                 f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
             )
-        classifier.fit(xm, y)
-        regressor.fit(xm, settle_days)
-        self.classifier_, self.regressor_ = classifier, regressor
+        self.classifier_ = self._pipeline(HistGradientBoostingClassifier, xm).fit(xm, y)
+        self.regressor_ = self._pipeline(HistGradientBoostingRegressor, xm, loss="absolute_error").fit(xm, settle_days)
         return None
 
     def _stack(self, model_proba, prior_proba, x):
-        """Calibrator input: logits of the model and of the prior, smoothed mean days late / 10."""
-        clipped = np.clip(np.column_stack([model_proba, prior_proba]), PROB_FLOOR, 1 - PROB_FLOOR)
+        """Calibrator input: logits of the model (unless None) and of the prior, smoothed mean days late / 10."""
+        probas = [prior_proba] if model_proba is None else [model_proba, prior_proba]
+        logits = logit(np.clip(np.column_stack(probas), PROB_FLOOR, 1 - PROB_FLOOR))
         k, n = self.prior_strength, x["hist_paid_count"].to_numpy()
         days = (np.nan_to_num(x["hist_mean_days_late"].to_numpy()) * n + k * self.base_days_late_) / (n + k)
-        return np.column_stack([logit(clipped), days / 10.0])
+        return np.column_stack([logits, days / 10.0])
 
     def _model_input(self, x):
         cols = list(NUMERIC_FEATURES) + (["country"] if self.use_country_ else [])
@@ -396,10 +408,15 @@ class LatePaymentModel:
         )
         return Pipeline([("features", self._preprocessor(numeric)), ("hgb", hgb)])
 
-    def _model_predict(self, x):
-        """Calibrated late probability and expected days to settle of the feature rows ``x``."""
-        xm = self._model_input(x)
+    def _calibrated(self, x):
+        """Calibrated late probability and expected days to settle of the feature rows ``x``.
+
+        Without a classifier (it added nothing) from the customer's own history only.
+        """
         prior_proba, prior_settle = self._prior(x)
+        if self.classifier_ is None:
+            return self.calibrator_.predict_proba(self._stack(None, prior_proba, x))[:, 1], prior_settle
+        xm = self._model_input(x)
         stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba, x)
         w = self.pay_date_model_weight_
         return self.calibrator_.predict_proba(stacked)[:, 1], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
@@ -577,7 +594,7 @@ class LatePaymentModel:
     def _score(self, history, rows, as_of, with_reasons=True):
         """Score ``rows`` with features as of ``as_of`` from ``history``."""
         x = build_features(history, rows, as_of)
-        proba, settle_days = self._prior(x) if self.fallback_reason_ or x.empty else self._model_predict(x)
+        proba, settle_days = self._calibrated(x) if self.calibrator_ is not None and not x.empty else self._prior(x)
         proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
         issued, due = rows["invoice_date"].to_numpy(), rows["due_date"].to_numpy()
         term = (due - issued) / np.timedelta64(1, "D")
