@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from .features import known_outcomes, validate_frame
-from .scorer import BAND_NAMES, DEFAULT_BAND_EDGES, MAX_DAYS_LATE, PROB_FLOOR, LatePaymentModel
+from .scorer import BAND_NAMES, DEFAULT_BAND_EDGES, PROB_FLOOR, LatePaymentModel
 
 _logger = logging.getLogger(__name__)
 
@@ -62,16 +62,23 @@ def _metrics(y, proba, pay_error, bands):
 
 
 def _baseline(clean, as_of, rows):
-    """Each customer's known late rate / mean days late; portfolio for new ones."""
+    """Each customer's known late rate and predicted pay date.
+
+    The pay date is the invoice date plus the customer's median days from
+    invoice to payment over the invoices paid before ``as_of``.  Customers
+    without a known outcome get the portfolio's figures; with no payment at
+    all, the pay date is the due date.
+    """
     known = known_outcomes(clean, as_of)
-    days = known["days_late"].clip(0, MAX_DAYS_LATE)
-    by_partner = known.assign(days=days).groupby("partner_id")[["late", "days"]].mean()
-    rate = known["late"].mean() if len(known) else 0.5
-    mean_days = days.mean() if len(known) else 0.0
+    paid = clean[clean["paid_date"] < as_of]
+    settle = (paid["paid_date"] - paid["invoice_date"]).dt.days.clip(lower=0)
     partner = rows["partner_id"]
-    proba = partner.map(by_partner["late"]).fillna(rate).to_numpy(dtype=float)
-    days = partner.map(by_partner["days"]).fillna(mean_days).to_numpy(dtype=float)
-    return proba, days
+    proba = partner.map(known.groupby("partner_id")["late"].mean())
+    proba = proba.fillna(known["late"].mean() if len(known) else 0.5).to_numpy(dtype=float)
+    days = partner.map(settle.groupby(paid["partner_id"]).median()).fillna(settle.median())
+    days = days.fillna((rows["due_date"] - rows["invoice_date"]).dt.days).to_numpy(dtype=float)
+    pay = rows["invoice_date"].to_numpy() + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
+    return proba, pay
 
 
 def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_params=None):
@@ -85,7 +92,7 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
     the data): paid (late if after due date) or still open past due (late);
     invoices neither paid nor due by then are left out.  The baseline is the
     customer's late rate known at the fold date (portfolio rate for new
-    customers) and, for pay dates, its mean days late.  Probabilities are
+    customers) and, for pay dates, its median days from invoice to payment.  Probabilities are
     clipped to [0.001, 0.999] for log loss; baseline bands use the default
     score thresholds.  Returns a :class:`BacktestResult`.
     """
@@ -113,11 +120,9 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
         model = LatePaymentModel(**(model_params or {})).fit(clean, fold_date)
         pred = model.predict(clean, fold_date, invoice_ids=scored["invoice_id"], reasons=False)
         pred = pred.reindex(scored["invoice_id"].to_numpy())
-        base_p, base_days = _baseline(clean, fold_date, scored)
+        base_p, base_pay = _baseline(clean, fold_date, scored)
         truth = outcomes.loc[scored["invoice_id"]]
         paid = truth["paid_date"].notna().to_numpy()
-        due = scored["due_date"].to_numpy()
-        base_pay = due + pd.to_timedelta(np.rint(base_days), unit="D").to_numpy()
         part = pd.DataFrame(
             {
                 "fold": fold_date,

@@ -5,8 +5,9 @@
 Every feature of an invoice is computed *as of* a feature date ``t`` from
 events strictly before ``t``: a payment is known from its paid date, an
 invoice from its invoice date, a dispute from its disputed date.  All
-history statistics are cumulative sums over per-partner event streams joined
-with :func:`pandas.merge_asof`, so no per-row Python loop is involved.
+history statistics are cumulative sums, expanding or exponentially weighted
+windows over per-partner event streams joined with :func:`pandas.merge_asof`,
+so no per-row Python loop is involved.
 """
 
 import logging
@@ -27,6 +28,9 @@ REQUIRED_COLUMNS = (
     "paid_date",
 )
 LAST_N = 10
+LAST_FEW = 3
+RECENT_HALFLIFE = 3.0
+RECENT_DAYS = 90
 OVERDUE_BUCKET_DAYS = 30
 
 NUMERIC_FEATURES = (
@@ -35,6 +39,13 @@ NUMERIC_FEATURES = (
     "hist_mean_days_late",
     "hist_median_days_late",
     "hist_mean_pos_days_late",
+    "hist_std_days_late",
+    "hist_mean_days_to_settle",
+    "hist_median_days_to_settle",
+    "last_few_mean_days_late",
+    "recent_late_share",
+    "late_last_90_count",
+    "days_since_last_payment",
     "known_late_share",
     "last_n_late_share",
     "open_count",
@@ -284,6 +295,8 @@ def build_features(history, rows, feature_date):
         due30_settle=np.maximum(due30, settle),
         disputed_known=np.maximum(hist["disputed_date"], hist["invoice_date"]),
         days_late=days_late,
+        days_late_sq=days_late**2,
+        days_to_settle=(settle - hist["invoice_date"]).dt.days.astype(float),
         late=(days_late > 0).astype(float),
         pos_days=days_late.clip(lower=0),
         one=1.0,
@@ -301,13 +314,20 @@ def build_features(history, rows, feature_date):
     due30_settled_n, _ = counts("due30_settle")
     disputes = _asof(query, _stream(hist, "disputed_known", ["one"]))["n"].fillna(0.0).to_numpy()
 
-    paid = _stream(hist, "settle", ["late", "days_late", "pos_days"])
+    paid = _stream(hist, "settle", ["late", "days_late", "pos_days", "days_late_sq", "days_to_settle"])
     by_pid = paid.groupby("pid", sort=False)
     paid_hist = hist.loc[hist["settle"].notna()].sort_values(["pid", "settle"], kind="stable")
     paid["median_days"] = _expanding_median(paid_hist, "days_late")
+    paid["median_settle"] = _expanding_median(paid_hist, "days_to_settle")
     paid["last_n_late"] = paid["late"] - by_pid["late"].shift(LAST_N).fillna(0.0)
     paid["last_n_count"] = paid["n"].clip(upper=LAST_N)
+    paid["last_few_days_late"] = paid["days_late"] - by_pid["days_late"].shift(LAST_FEW).fillna(0.0)
+    paid["last_few_count"] = paid["n"].clip(upper=LAST_FEW)
+    recent = paid_hist.groupby("pid", sort=False)["late"].ewm(halflife=RECENT_HALFLIFE).mean()
+    paid["recent_late"] = recent.droplevel(0).reindex(paid_hist.index).to_numpy()
+    paid["last_paid"] = paid["t"]
     ph = _asof(query, paid)
+    late_before_window = _asof(query.assign(t=query["t"] - pd.Timedelta(days=RECENT_DAYS)), paid)["late"]
 
     issued = hist.loc[:, ["pid", "invoice_date", "amount"]].sort_values(["pid", "invoice_date"], kind="stable")
     median_amount = pd.DataFrame(
@@ -336,6 +356,8 @@ def build_features(history, rows, feature_date):
     with np.errstate(invalid="ignore", divide="ignore"):
         late_share = ph["late"].to_numpy() / hist_n
         mean_days = ph["days_late"].to_numpy() / hist_n
+        var_days = ph["days_late_sq"].to_numpy() / hist_n - mean_days**2
+        std_days = np.where(hist_n >= 2, np.sqrt(np.clip(var_days, 0.0, None)), np.nan)
         ratio = amount / usual
     ratio[~np.isfinite(ratio)] = np.nan
     first_invoice = hist.groupby("pid")["invoice_date"].min()
@@ -352,6 +374,13 @@ def build_features(history, rows, feature_date):
             "hist_mean_days_late": mean_days,
             "hist_median_days_late": ph["median_days"].to_numpy(),
             "hist_mean_pos_days_late": ph["pos_days"].to_numpy() / hist_n,
+            "hist_std_days_late": std_days,
+            "hist_mean_days_to_settle": ph["days_to_settle"].to_numpy() / hist_n,
+            "hist_median_days_to_settle": ph["median_settle"].to_numpy(),
+            "last_few_mean_days_late": ph["last_few_days_late"].to_numpy() / ph["last_few_count"].to_numpy(),
+            "recent_late_share": ph["recent_late"].to_numpy(),
+            "late_last_90_count": ph["late"].fillna(0.0).to_numpy() - late_before_window.fillna(0.0).to_numpy(),
+            "days_since_last_payment": (tv - ph["last_paid"].to_numpy()) / np.timedelta64(1, "D"),
             "last_n_late_share": ph["last_n_late"].to_numpy() / ph["last_n_count"].to_numpy(),
             "open_count": issued_n - settled_n - own_open,
             "open_amount": np.round(issued_amt - settled_amt - own_open * amount, 2),

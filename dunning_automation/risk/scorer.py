@@ -6,12 +6,14 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
+from scipy.special import logit
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import StratifiedKFold
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
@@ -23,14 +25,29 @@ BAND_NAMES = ("low", "medium", "high", "critical")
 DEFAULT_BAND_EDGES = (0, 25, 50, 75, 101)
 PROB_FLOOR = 0.001
 MAX_DAYS_LATE = 180.0
+N_TIME_SPLITS = 3
+_PAY_DATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEW_CUSTOMER_PAID = 3
 _LIFT_PRIOR = 20.0
 _MIN_LIFT = 1.15
 _IMPORTANCE_SAMPLE = 1500
 
 REASON_GROUPS = (
-    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share")),
-    ("days_late", ("hist_mean_days_late", "hist_median_days_late", "hist_mean_pos_days_late")),
+    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share", "recent_late_share")),
+    ("recent_late", ("late_last_90_count",)),
+    (
+        "days_late",
+        (
+            "hist_mean_days_late",
+            "hist_median_days_late",
+            "hist_mean_pos_days_late",
+            "hist_std_days_late",
+            "hist_mean_days_to_settle",
+            "hist_median_days_to_settle",
+            "last_few_mean_days_late",
+        ),
+    ),
+    ("payment_recency", ("days_since_last_payment",)),
     ("overdue_30", ("overdue_30_count",)),
     ("overdue", ("overdue_count", "overdue_amount")),
     ("open_exposure", ("open_count", "open_amount")),
@@ -91,6 +108,14 @@ def _reason_texts(group, x):
                 if m >= 0.5
                 else None
             )
+        elif group == "recent_late":
+            text = f"{_plural(r.late_last_90_count, 'invoice')} paid late in the last 90 days"
+        elif group == "payment_recency":
+            text = (
+                "no payment received yet"
+                if np.isnan(r.days_since_last_payment)
+                else f"no payment received for {r.days_since_last_payment:.0f} days"
+            )
         elif group == "overdue_30":
             text = f"{_plural(r.overdue_30_count, 'invoice')} already 30+ days overdue"
         elif group == "overdue":
@@ -143,17 +168,27 @@ def _segment_name(late_share, mean_days, overdue_z, overdue_amount):
 
 
 class LatePaymentModel:
-    """Calibrated late-payment classifier plus days-late regressor.
+    """Calibrated late-payment classifier plus days-to-payment regressor.
 
     ``fit(frame, as_of)`` learns from what was known on ``as_of`` only;
-    ``predict`` scores invoices, ``score_partners`` scores customers.  With too
-    little or degenerate data the model falls back to a Beta-prior smoothed
-    late rate per customer and says why in ``fallback_reason_``.
+    ``predict`` scores invoices, ``score_partners`` scores customers.  The
+    models are checked on later labelled invoices against the prior (each
+    customer's own smoothed late rate and median days to payment), blended
+    with it, and dropped when the prior does as well.  With too little or
+    degenerate data, or when the prior wins, the model falls back to the prior
+    and says why in ``fallback_reason_``.
 
     Fitted attributes: ``as_of_``, ``fallback_reason_`` (None when the
     scikit-learn models are used), ``n_labelled_``, ``base_rate_``,
-    ``classifier_``, ``regressor_``, ``bands_``, ``rejected_`` (rows refused
-    by validation in the last frame given to fit/predict/score_partners),
+    ``base_settle_days_`` (portfolio median days from invoice to payment),
+    ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
+    ``calibrator_`` (logistic regression on the logits of classifier and
+    prior and on the customer's mean days late; without the classifier when
+    it added nothing, None when the raw prior is used), ``pay_date_model_weight_`` (share of the regressor in the pay
+    date, the rest is the customer's median delay), ``validation_`` (model vs
+    prior on the out-of-time predictions: AUC, Brier, pay-date MAE; None
+    when not checked), ``bands_``, ``rejected_`` (rows refused by validation
+    in the last frame given to fit/predict/score_partners),
     ``feature_importances_`` (permutation importance, computed lazily) and,
     after ``score_partners``, ``segments_``.
     """
@@ -191,33 +226,31 @@ class LatePaymentModel:
         )
         x = build_features(clean, labelled, labelled["invoice_date"].to_numpy())
         y = labelled["late"].to_numpy()
-        days = labelled["days_late"].clip(0, MAX_DAYS_LATE).to_numpy()
+        term = (labelled["due_date"] - labelled["invoice_date"]).dt.days.to_numpy(dtype=float)
+        settle_days = np.clip(labelled["days_late"].to_numpy() + term, 0.0, term + MAX_DAYS_LATE)
 
         self.as_of_ = as_of
         self.use_country_ = report.has_country and clean["country"].nunique() > 1
         self.n_labelled_ = len(y)
         self.base_rate_ = (y.sum() + 1.0) / (len(y) + 2.0)
-        self.base_days_ = float(days.mean()) if len(days) else 0.0
-        self.fallback_reason_ = self._fallback_reason(y, labelled["partner_id"].nunique())
-        self.classifier_ = self.regressor_ = None
+        self.base_settle_days_ = float(np.median(settle_days)) if len(y) else np.nan
+        self.base_days_late_ = float(np.mean(settle_days - term)) if len(y) else 0.0
+        self.classifier_ = self.regressor_ = self.calibrator_ = None
+        self.validation_ = None
+        self.pay_date_model_weight_ = 0.0
         self._lift_tables = {}
         self._importances = None
+        partners = labelled["partner_id"].to_numpy()
+        self.fallback_reason_ = self._fallback_reason(y, len(set(partners))) or self._fit_models(
+            x, y, settle_days, partners
+        )
+        proba = self._calibrated(x)[0] if self.calibrator_ is not None else self._prior(x)[0]
         if self.fallback_reason_:
             _logger.warning("late-payment model falls back to prior scores: %s", self.fallback_reason_)
-            proba = self._prior(x)[0]
         else:
-            xm = self._model_input(x)
-            self.classifier_ = self._make_classifier(y).fit(xm, y)
-            self.regressor_ = Pipeline(
-                [
-                    ("features", self._preprocessor()),
-                    ("hgb", self._hgb(HistGradientBoostingRegressor, len(y), loss="poisson")),
-                ]
-            ).fit(xm, days)
-            proba = self._model_proba(xm)
             self._fit_lift_tables(x, y)
             sample = np.random.default_rng(self.random_state).permutation(len(y))[:_IMPORTANCE_SAMPLE]
-            self._importance_data = (xm.iloc[sample], y[sample])
+            self._importance_data = (self._model_input(x).iloc[sample], y[sample])
         self._fit_bands(proba, y)
         _logger.info(
             "fitted late-payment model as of %s on %d labelled invoices (late rate %.3f)%s",
@@ -243,15 +276,102 @@ class LatePaymentModel:
             return "single customer: need at least 2 customers to learn across customers"
         return None
 
+    def _fit_models(self, x, y, settle_days, partners):
+        """Fit the classifier and regressor, guarded against the baseline.
+
+        Out-of-time predictions first: the labelled invoices, in invoice date
+        order, are cut into ``N_TIME_SPLITS + 1`` blocks and each later block
+        is predicted by models fitted on the blocks before it.  On these
+        predictions a logistic regression learns the calibrated late
+        probability from the logit of the model, the logit of the prior (each
+        customer's own smoothed late rate) and the customer's smoothed mean
+        days late; the pay date is the mix of model and customer median delay
+        with the lowest error.  ``validation_`` compares the out-of-fold
+        calibrated probabilities with the prior.  The model is dropped (and
+        the reason returned) when its logit gets no positive weight or its
+        Brier score exceeds the prior's by more than one standard error;
+        otherwise classifier and regressor are fitted on every labelled
+        invoice.
+        """
+        xm = self._model_input(x)
+        splits = [
+            (train, test)
+            for train, test in TimeSeriesSplit(n_splits=N_TIME_SPLITS).split(xm)
+            if not self._fallback_reason(y[train], len(set(partners[train])))
+        ]
+        recent = np.concatenate([test for _, test in splits]) if splits else np.array([], dtype=int)
+        y_valid, n_valid = y[recent], len(recent)
+        n_late = int(y_valid.sum())
+        minority = min(n_late, n_valid - n_late)
+        if minority < max(2, self.min_per_class):
+            return (
+                f"insufficient data to check the model: {n_valid} later invoices, {n_late} late "
+                f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
+            )
+        model_proba, model_settle = np.empty(n_valid), np.empty(n_valid)
+        start = 0
+        for train, test in splits:
+            held = slice(start, start + len(test))
+            x_train = xm.iloc[train]
+            classifier = self._pipeline(HistGradientBoostingClassifier, x_train).fit(x_train, y[train])
+            regressor = self._pipeline(HistGradientBoostingRegressor, x_train, loss="absolute_error")
+            model_proba[held] = classifier.predict_proba(xm.iloc[test])[:, 1]
+            model_settle[held] = regressor.fit(x_train, settle_days[train]).predict(xm.iloc[test])
+            start += len(test)
+        prior_proba, prior_settle = self._prior(x.iloc[recent])
+        stacked = self._stack(model_proba, prior_proba, x.iloc[recent])
+        self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
+        folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=self.random_state)
+        calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
+
+        truth = settle_days[recent]
+        errors = {w: np.abs(w * model_settle + (1 - w) * prior_settle - truth).mean() for w in _PAY_DATE_WEIGHTS}
+        self.pay_date_model_weight_ = min(errors, key=errors.get)
+        self.validation_ = pd.DataFrame(
+            {
+                "n_invoices": n_valid,
+                "auc": [roc_auc_score(y_valid, calibrated), roc_auc_score(y_valid, prior_proba)],
+                "brier": [brier_score_loss(y_valid, calibrated), brier_score_loss(y_valid, prior_proba)],
+                "pay_date_mae_days": [errors[self.pay_date_model_weight_], errors[0.0]],
+            },
+            index=pd.Index(["model", "baseline"], name="method"),
+        )
+        model_brier, prior_brier = self.validation_["brier"]
+        if self.calibrator_.coef_[0, 0] <= 0:
+            self.calibrator_ = LogisticRegression().fit(stacked[:, 1:], y_valid)
+            self.pay_date_model_weight_ = 0.0
+            return (
+                f"baseline preferred: on {n_valid} later invoices the model added nothing to the "
+                "customers' own history, which alone gives the late probability"
+            )
+        excess = (calibrated - y_valid) ** 2 - (prior_proba - y_valid) ** 2
+        if excess.mean() > excess.std() / np.sqrt(n_valid):
+            self.calibrator_, self.pay_date_model_weight_ = None, 0.0
+            return (
+                f"baseline preferred: on {n_valid} later invoices the customers' own late "
+                f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
+            )
+        self.classifier_ = self._pipeline(HistGradientBoostingClassifier, xm).fit(xm, y)
+        self.regressor_ = self._pipeline(HistGradientBoostingRegressor, xm, loss="absolute_error").fit(xm, settle_days)
+        return None
+
+    def _stack(self, model_proba, prior_proba, x):
+        """Calibrator input: logits of the model (unless None) and of the prior, smoothed mean days late / 10."""
+        probas = [prior_proba] if model_proba is None else [model_proba, prior_proba]
+        logits = logit(np.clip(np.column_stack(probas), PROB_FLOOR, 1 - PROB_FLOOR))
+        k, n = self.prior_strength, x["hist_paid_count"].to_numpy()
+        days = (np.nan_to_num(x["hist_mean_days_late"].to_numpy()) * n + k * self.base_days_late_) / (n + k)
+        return np.column_stack([logits, days / 10.0])
+
     def _model_input(self, x):
         cols = list(NUMERIC_FEATURES) + (["country"] if self.use_country_ else [])
         return x[cols]
 
-    def _preprocessor(self):
+    def _preprocessor(self, numeric):
         cat = ["country"] if self.use_country_ else []
         return ColumnTransformer(
             [
-                ("num", "passthrough", list(NUMERIC_FEATURES)),
+                ("num", "passthrough", numeric),
                 (
                     "cat",
                     OrdinalEncoder(
@@ -265,8 +385,15 @@ class LatePaymentModel:
             ]
         )
 
-    def _hgb(self, cls, n, **params):
-        return cls(
+    def _pipeline(self, cls, x_train, **params):
+        """Preprocessing plus a histogram gradient boosting ``cls`` sized for ``x_train``.
+
+        Numeric features without any value in ``x_train`` are left out: the
+        estimator cannot bin an empty column.
+        """
+        numeric = [f for f in NUMERIC_FEATURES if x_train[f].notna().any()]
+        n = len(x_train)
+        hgb = cls(
             **params,
             max_iter=self.max_iter,
             learning_rate=0.08,
@@ -276,32 +403,36 @@ class LatePaymentModel:
             early_stopping=n >= 1000,
             validation_fraction=0.15,
             n_iter_no_change=15,
-            categorical_features=[len(NUMERIC_FEATURES)] if self.use_country_ else None,
+            categorical_features=[len(numeric)] if self.use_country_ else None,
             random_state=self.random_state,
         )
+        return Pipeline([("features", self._preprocessor(numeric)), ("hgb", hgb)])
 
-    def _make_classifier(self, y):
-        minority = int(min(y.sum(), len(y) - y.sum()))
-        pipe = Pipeline(
-            [("features", self._preprocessor()), ("hgb", self._hgb(HistGradientBoostingClassifier, len(y)))]
-        )
-        return CalibratedClassifierCV(
-            pipe,
-            method="isotonic" if minority >= 500 else "sigmoid",
-            cv=StratifiedKFold(n_splits=min(3, minority)),
-        )
+    def _calibrated(self, x):
+        """Calibrated late probability and expected days to settle of the feature rows ``x``.
 
-    def _model_proba(self, xm):
-        return self.classifier_.predict_proba(xm)[:, 1]
+        Without a classifier (it added nothing) from the customer's own history only.
+        """
+        prior_proba, prior_settle = self._prior(x)
+        if self.classifier_ is None:
+            return self.calibrator_.predict_proba(self._stack(None, prior_proba, x))[:, 1], prior_settle
+        xm = self._model_input(x)
+        stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba, x)
+        w = self.pay_date_model_weight_
+        return self.calibrator_.predict_proba(stacked)[:, 1], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
 
     def _prior(self, x):
-        """Beta-prior smoothed per-customer late probability and days late."""
+        """Beta-prior smoothed per-customer late probability, and its median days to settle.
+
+        Without a paid invoice the portfolio median delay stands in, or the
+        payment terms when nothing was paid at all.
+        """
         k = self.prior_strength
         known = x["hist_paid_count"] + x["overdue_count"]
         late = x["hist_late_count"] + x["overdue_count"]
         proba = ((late + k * self.base_rate_) / (known + k)).to_numpy()
-        days = ((x["hist_pos_days_sum"] + k * self.base_days_) / (x["hist_paid_count"] + k)).to_numpy()
-        return proba, days
+        settle = x["hist_median_days_to_settle"].fillna(self.base_settle_days_).fillna(x["payment_term_days"])
+        return proba, settle.to_numpy()
 
     # ---------------------------------------------------------------- bands
     def _fit_bands(self, proba, y):
@@ -463,25 +594,23 @@ class LatePaymentModel:
     def _score(self, history, rows, as_of, with_reasons=True):
         """Score ``rows`` with features as of ``as_of`` from ``history``."""
         x = build_features(history, rows, as_of)
-        if self.fallback_reason_:
-            proba, days = self._prior(x)
-        else:
-            xm = self._model_input(x)
-            proba = self._model_proba(xm)
-            days = self.regressor_.predict(xm)
+        proba, settle_days = self._calibrated(x) if self.calibrator_ is not None and not x.empty else self._prior(x)
         proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
-        days = np.clip(np.nan_to_num(days, nan=self.base_days_), 0.0, MAX_DAYS_LATE)
+        issued, due = rows["invoice_date"].to_numpy(), rows["due_date"].to_numpy()
+        term = (due - issued) / np.timedelta64(1, "D")
+        settle_days = np.clip(np.nan_to_num(settle_days, nan=term), 0.0, term + MAX_DAYS_LATE)
+        pay = issued + pd.to_timedelta(np.rint(settle_days), unit="D").to_numpy()
+        pay = np.maximum(pay, np.datetime64(as_of, "ns"))
         overdue_days = x["days_overdue"].to_numpy()
         proba = np.where(overdue_days > 0, 1.0, proba)
-        days = np.round(np.maximum(days, overdue_days), 1)
-        pay = rows["due_date"].to_numpy() + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
+        days = np.maximum((pay - due) / np.timedelta64(1, "D"), 0.0)
         score = np.rint(proba * 100).astype(int)
         out = pd.DataFrame(
             {
                 "partner_id": rows["partner_id"].to_numpy(),
                 "late_probability": proba,
                 "expected_days_late": days,
-                "expected_pay_date": np.maximum(pay, np.datetime64(as_of, "ns")),
+                "expected_pay_date": pay,
                 "days_overdue": overdue_days.astype(int),
                 "risk_score": score,
                 "risk_band": self.band_of(score),

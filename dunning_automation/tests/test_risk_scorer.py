@@ -8,6 +8,8 @@ from contextlib import redirect_stdout
 
 import numpy as np
 import pandas as pd
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
@@ -39,6 +41,32 @@ class RiskCase(BaseCase):
         cls.addClassCleanup(cls._thread_limits.restore_original_limits)
 
 
+def _planted_delays(seed=5):
+    """40 customers, each paying a fixed 8 to 50 days after the invoice date (+-2).
+
+    A quarter of the invoices are 4x the customer's usual amount and paid 20
+    days later.  ``expected_days`` is the planted delay of each invoice.
+    """
+    rng = np.random.default_rng(seed)
+    partner = np.repeat(np.arange(40), 36)
+    invoice_date = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, partner.size), unit="D")
+    big = rng.random(partner.size) < 0.25
+    expected = rng.choice([8, 18, 26, 38, 50], size=40)[partner] + 20 * big
+    paid_after = expected + rng.integers(-2, 3, partner.size)
+    return pd.DataFrame(
+        {
+            "invoice_id": [f"I{i:05d}" for i in range(partner.size)],
+            "partner_id": [f"C{p:03d}" for p in partner],
+            "invoice_date": invoice_date,
+            "due_date": invoice_date + pd.Timedelta(days=30),
+            "amount": np.where(big, 4000.0, 1000.0) * rng.uniform(0.9, 1.1, partner.size),
+            "currency": "EUR",
+            "paid_date": invoice_date + pd.to_timedelta(paid_after, unit="D"),
+            "expected_days": expected,
+        }
+    )
+
+
 def _assert_no_nan(case, pred):
     numeric = pred[["late_probability", "expected_days_late", "days_overdue", "risk_score"]]
     case.assertFalse(numeric.isna().any().any())
@@ -59,6 +87,11 @@ class TestLatePaymentModel(RiskCase):
 
     def test_predict_output(self):
         self.assertIsNone(self.model.fallback_reason_)
+        validation = self.model.validation_
+        self.assertLess(validation.at["model", "brier"], validation.at["baseline", "brier"])
+        self.assertLessEqual(
+            validation.at["model", "pay_date_mae_days"], validation.at["baseline", "pay_date_mae_days"]
+        )
         self.assertEqual(list(self.pred.columns), list(PREDICTION_COLUMNS))
         self.assertEqual(self.pred.index.name, "invoice_id")
         self.assertTrue(self.pred.index.is_unique)
@@ -128,6 +161,53 @@ class TestLatePaymentModel(RiskCase):
 
 
 @tagged("post_install", "-at_install", "dunning_risk")
+class TestBaselineGuard(RiskCase):
+    """The model is checked against each customer's own history before it is used."""
+
+    def test_pay_date_recovers_planted_delay(self):
+        frame = _planted_delays()
+        model = LatePaymentModel().fit(frame, AS_OF)
+        self.assertIsNone(model.fallback_reason_)
+        self.assertGreater(model.pay_date_model_weight_, 0)
+        upcoming = frame[frame["invoice_date"] >= AS_OF].set_index("invoice_id")
+        pred = model.predict(frame, AS_OF, invoice_ids=upcoming.index, reasons=False)
+        days = (pred["expected_pay_date"] - upcoming.loc[pred.index, "invoice_date"]).dt.days
+        error = (days - upcoming.loc[pred.index, "expected_days"]).abs()
+        self.assertLessEqual(error.median(), 2, "the planted delay, to the noise")
+        self.assertLess(error.mean(), 3)
+        late = pred["expected_days_late"] > 0
+        self.assertTrue((upcoming.loc[pred.index[late], "expected_days"] > 28).all())
+
+    def test_model_that_adds_nothing_is_dropped(self):
+        """A classifier that only knows the portfolio rate: the customers' own history decides."""
+
+        class KnowNothing(LatePaymentModel):
+            def _pipeline(self, cls, x_train, **params):
+                if cls is HistGradientBoostingClassifier:
+                    return DummyClassifier(strategy="prior")
+                return super()._pipeline(cls, x_train, **params)
+
+        frame = make_synthetic_history(100, 3000, seed=4)
+        model = KnowNothing().fit(frame, AS_OF)
+        self.assertTrue(model.fallback_reason_.startswith("baseline preferred"), model.fallback_reason_)
+        self.assertIsNone(model.classifier_)
+        self.assertEqual(model.pay_date_model_weight_, 0.0)
+        pred = model.predict(frame, AS_OF)
+        _assert_no_nan(self, pred)
+        by_customer = pred[pred["days_overdue"] == 0].groupby("partner_id")["late_probability"].first()
+        self.assertGreater(by_customer.std(), 0.1, "each customer's own history, not one portfolio rate")
+
+    def test_backtest_not_worse_than_baseline(self):
+        frame = make_synthetic_history(60, 1500, seed=0)
+        summary = backtest(frame, freq="2MS").summary
+        model, baseline = summary.loc["model"], summary.loc["baseline"]
+        self.assertGreaterEqual(model["auc"], baseline["auc"])
+        self.assertLessEqual(model["brier"], baseline["brier"])
+        self.assertLessEqual(model["log_loss"], baseline["log_loss"])
+        self.assertLessEqual(model["pay_date_mae_days"], baseline["pay_date_mae_days"])
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
 class TestRobustness(RiskCase):
     def setUp(self):
         super().setUp()
@@ -173,6 +253,18 @@ class TestRobustness(RiskCase):
         model, pred = self._fit_predict(always_late, AS_OF)
         self.assertEqual(model.fallback_reason_, "single class: every labelled invoice was late")
         self.assertGreater(pred["late_probability"].min(), 0.8)
+
+    def test_no_customer_history(self):
+        """One invoice per customer: no history feature has a value; nothing is open at the end."""
+        first = self.frame.drop_duplicates("partner_id")
+        frame = pd.concat(
+            [first.assign(partner_id=first["partner_id"] + c, invoice_id=first["invoice_id"] + c) for c in "abc"]
+        )
+        model, pred = self._fit_predict(frame, frame["invoice_date"].max())
+        self.assertIsNone(model.fallback_reason_)
+        self.assertTrue(pred.empty)
+        _, pred = self._fit_predict(frame, frame["invoice_date"].sort_values().iloc[100])
+        self.assertTrue(len(pred))
 
     def test_single_customer(self):
         frame = self.frame.assign(partner_id="P1")

@@ -1,0 +1,45 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Convert IBM's public accounts-receivable sample to the risk package's invoice frame.
+
+    python3 bench/ar_sample_to_frame.py WA_Fn-UseC_-Accounts-Receivable.csv /tmp/ar.csv
+    cd dunning_automation && python3 -m risk backtest --csv /tmp/ar.csv
+
+The sample (2,466 invoices, 100 customers, 2012-2013, every invoice settled) is not shipped.
+``Disputed`` only says that an invoice was disputed at some point, not when: it is taken as known
+on the settlement date (``disputed_date`` = ``SettledDate``), so that no feature uses a dispute
+before it could have been known.  ``PaperlessBill``, ``DaysToSettle`` and ``DaysLate`` are not
+used (the last two are the outcome).
+"""
+
+import argparse
+
+import pandas as pd
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", help="WA_Fn-UseC_-Accounts-Receivable.csv")
+    parser.add_argument("target", help="invoice CSV for `python3 -m risk backtest --csv`")
+    args = parser.parse_args()
+    raw = pd.read_csv(args.source, dtype={"invoiceNumber": str, "customerID": str, "countryCode": str})
+    settled = pd.to_datetime(raw["SettledDate"], format="%m/%d/%Y")
+    frame = pd.DataFrame(
+        {
+            "invoice_id": raw["invoiceNumber"],
+            "partner_id": raw["customerID"],
+            "invoice_date": pd.to_datetime(raw["InvoiceDate"], format="%m/%d/%Y"),
+            "due_date": pd.to_datetime(raw["DueDate"], format="%m/%d/%Y"),
+            "amount": raw["InvoiceAmount"],
+            "currency": "USD",
+            "paid_date": settled,
+            "country": raw["countryCode"],
+            "disputed_date": settled.where(raw["Disputed"] == "Yes"),
+        }
+    )
+    frame.sort_values(["invoice_date", "invoice_id"]).to_csv(args.target, index=False)
+    print(f"wrote {len(frame)} invoices to {args.target}")
+
+
+if __name__ == "__main__":
+    main()
