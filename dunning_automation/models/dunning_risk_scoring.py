@@ -196,7 +196,10 @@ class DunningRiskScoring(models.AbstractModel):
         """Reason lines that say the scores are prior estimates, not the model's."""
         if not fallback_reason:
             return []
-        return [self.env._("Insufficient data for the model (%(reason)s).", reason=fallback_reason)]
+        return [self.env._(
+            "Simple estimate from the customer's own history, not the full model (%(reason)s).",
+            reason=fallback_reason,
+        )]
 
     def _write_partner_scores(self, company, scores, invoices, fallback_reason, today):
         """Store the customers' scores in one query; priority = late probability x overdue amount x days overdue.

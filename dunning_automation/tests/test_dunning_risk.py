@@ -232,7 +232,7 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("1 customers and 1 open invoices scored", action["params"]["message"])
         self.assertIn("Simple estimates only: insufficient data", action["params"]["message"])
-        self.assertIn("Insufficient data for the model", self._risk(self.customer)["dunning_risk_reasons"])
+        self.assertIn("not the full model", self._risk(self.customer)["dunning_risk_reasons"])
 
     def test_writes_do_not_grow_with_customers(self):
         """Scores are written in a fixed number of queries, however many customers and invoices."""
@@ -282,11 +282,11 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
         self.assertIn("insufficient data", result["fallback"])
         for partner in self.customer | self.other_customer:
             risk = self._risk(partner)
-            self.assertIn("Insufficient data", risk["dunning_risk_reasons"])
+            self.assertIn("not the full model", risk["dunning_risk_reasons"])
             self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
             self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
         reasons = open_invoice.dunning_risk_reasons.splitlines()
-        self.assertIn("Insufficient data for the model", reasons[0], "the invoice says it too")
+        self.assertIn("not the full model", reasons[0], "the invoice says it too")
         self.assertEqual(reasons[1], "already 5 days overdue")
 
     def _break_due_date(self, invoice):
