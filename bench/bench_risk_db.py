@@ -111,7 +111,7 @@ class History:
         }
 
     def _invoice(self, customer):
-        """An invoice of ``customer`` and its settlements: [(kind, date, share of the amount)]."""
+        """An invoice of ``customer`` and its settlements: [(kind, date, amount)], in its currency."""
         rng = self.rng
         _kind, _share, late_chance, late_days, never_chance = customer["kind"]
         invoice_date = self.start + timedelta(days=rng.randint(customer["first_day"], HISTORY_DAYS - 1))
@@ -127,7 +127,7 @@ class History:
         }
         draw = rng.random()
         if draw < FULL_CREDIT_NOTE:
-            invoice["settlements"].append(("credit_note", invoice_date + timedelta(days=rng.randint(3, 20)), 1.0))
+            invoice["settlements"].append(("credit_note", invoice_date + timedelta(days=rng.randint(3, 20)), amount))
         else:
             if rng.random() < late_chance:
                 if rng.random() < never_chance:
@@ -137,16 +137,16 @@ class History:
                 delay = -rng.randint(0, customer["term"] // 2)
             paid = max(due + timedelta(days=delay), invoice_date + timedelta(days=1))
             if draw < FULL_CREDIT_NOTE + PARTIAL_CREDIT_NOTE:
-                share = round(rng.uniform(0.1, 0.3), 2)
-                invoice["settlements"].append(("credit_note", invoice_date + timedelta(days=10), share))
-                invoice["settlements"].append(("payment", paid, round(1 - share, 2)))
+                part = round(amount * rng.uniform(0.1, 0.3), 2)
+                invoice["settlements"].append(("credit_note", invoice_date + timedelta(days=10), part))
+                invoice["settlements"].append(("payment", paid, round(amount - part, 2)))
             elif draw < FULL_CREDIT_NOTE + PARTIAL_CREDIT_NOTE + PARTIAL_PAYMENT:
-                share = round(rng.uniform(0.3, 0.7), 2)
+                part = round(amount * rng.uniform(0.3, 0.7), 2)
                 first = invoice_date + (paid - invoice_date) / 2
-                invoice["settlements"].append(("payment", first, share))
-                invoice["settlements"].append(("payment", paid, round(1 - share, 2)))
+                invoice["settlements"].append(("payment", first, part))
+                invoice["settlements"].append(("payment", paid, round(amount - part, 2)))
             else:
-                invoice["settlements"].append(("payment", paid, 1.0))
+                invoice["settlements"].append(("payment", paid, amount))
         # what has not happened yet is left for later: the recent invoices are still (partly) open
         invoice["settlements"] = [settlement for settlement in invoice["settlements"] if settlement[1] < self.today]
         return invoice
@@ -154,9 +154,9 @@ class History:
     def planned_paid_date(self, invoice):
         """When the invoice is fully settled by payments and credit notes before today, else None."""
         settlements = invoice["settlements"]
-        if not settlements or round(sum(share for _kind, _date, share in settlements), 2) < 1.0:
+        if round(sum(amount for _kind, _date, amount in settlements), 2) < invoice["amount"]:
             return None
-        return max(settlement_date for _kind, settlement_date, _share in settlements)
+        return max(settlement_date for _kind, settlement_date, _amount in settlements)
 
 
 def second_currency_rates(env, company, history):
@@ -225,17 +225,17 @@ def generate(env, company, invoices, partners, seed):
 
     # credit notes, then payments: one entry a day in the bank journal, one line per payment
     settlements = sorted(
-        ((settlement_date, kind, share, invoice)
-         for invoice in history.invoices for kind, settlement_date, share in invoice["settlements"]),
+        ((settlement_date, kind, amount, invoice)
+         for invoice in history.invoices for kind, settlement_date, amount in invoice["settlements"]),
         key=lambda settlement: (settlement[0], settlement[3]["move_id"]),
     )
     credit_notes = [settlement for settlement in settlements if settlement[1] == "credit_note"]
     start = time.perf_counter()
     refund_ids = create_posted(env, [
-        invoice_values(journal, receivable, partner_id(invoice), on, on, round(invoice["amount"] * share, 2),
+        invoice_values(journal, receivable, partner_id(invoice), on, on, amount,
                        move_type="out_refund", reversed_entry_id=invoice["move_id"],
                        **in_currency(invoice, on))
-        for on, _kind, share, invoice in credit_notes
+        for on, _kind, amount, invoice in credit_notes
     ], label="credit notes")
     # posting a credit note of an invoice (reversed_entry_id) reconciles them, as in the user interface
     settled_by = defaultdict(list)  # invoice move id -> the payment lines that settle it
@@ -256,7 +256,7 @@ def generate(env, company, invoices, partners, seed):
 
     start = time.perf_counter()
     last_payment = {
-        invoice["move_id"]: max(on for kind, on, _share in invoice["settlements"] if kind == "payment")
+        invoice["move_id"]: max(on for kind, on, _amount in invoice["settlements"] if kind == "payment")
         for invoice in history.invoices if invoice["move_id"] in settled_by
     }
     reconcile(env, settled_by, last_payment)
@@ -267,8 +267,7 @@ def generate(env, company, invoices, partners, seed):
 def payment_entry(bank, receivable, on, day, in_currency, partner_id):
     """One bank entry receiving the payments of day ``on``; its lines are named after the invoice they pay."""
     lines, total = [], 0.0
-    for _on, _kind, share, invoice in day:
-        amount = round(invoice["amount"] * share, 2)
+    for _on, _kind, amount, invoice in day:
         currency = in_currency(invoice, on)
         balance = round(amount / currency.get("rate", 1.0), 2)
         total += balance
