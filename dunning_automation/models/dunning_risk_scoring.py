@@ -192,14 +192,14 @@ class DunningRiskScoring(models.AbstractModel):
         _logger.info("Risk scoring of %s: %s", company.name, result)
         return result
 
-    def _fallback_note(self, fallback_reason):
-        """Reason lines that say the scores are prior estimates, not the model's."""
-        if not fallback_reason:
-            return []
-        return [self.env._(
+    def _reason_texts(self, reasons, fallback_reason):
+        """One text per row of ``reasons`` (lists of reason lines), led by a line saying the scores
+        are prior estimates, not the model's, when the model fell back."""
+        note = [self.env._(
             "Simple estimate from the customer's own history, not the full model (%(reason)s).",
             reason=fallback_reason,
-        )]
+        )] if fallback_reason else []
+        return ["\n".join(note + list(lines)) for lines in reasons]
 
     def _write_partner_scores(self, company, scores, invoices, fallback_reason, today):
         """Store the customers' scores in one query; priority = late probability x overdue amount x days overdue.
@@ -211,7 +211,6 @@ class DunningRiskScoring(models.AbstractModel):
         if scores.empty:
             return
         days_overdue = invoices.groupby("partner_id")["days_overdue"].max().reindex(scores.index)
-        note = self._fallback_note(fallback_reason)
         segments = scores["segment"].astype(str).str.replace(" ", "_")
         columns = {
             "dunning_risk_score": ("int4", _finite(scores["risk_score"]).astype(int).tolist()),
@@ -221,7 +220,7 @@ class DunningRiskScoring(models.AbstractModel):
                 _finite(scores["late_probability"]) * _finite(scores["overdue_amount"]) * _finite(days_overdue), 0
             ).tolist()),
             "dunning_segment": ("varchar", [key if key in SEGMENT_KEYS else None for key in segments]),
-            "dunning_risk_reasons": ("text", ["\n".join(note + list(reasons)) for reasons in scores["reasons"]]),
+            "dunning_risk_reasons": ("text", self._reason_texts(scores["reasons"], fallback_reason)),
             "dunning_risk_date": ("date", [today] * len(scores)),
         }
         Partner = self.env["res.partner"]
@@ -256,7 +255,6 @@ class DunningRiskScoring(models.AbstractModel):
         """
         if invoices.empty:
             return
-        note = self._fallback_note(fallback_reason)
         Move = self.env["account.move"]
         Move.flush_model(INVOICE_RISK_FIELDS)
         self.env.cr.execute(SQL(
@@ -272,7 +270,7 @@ class DunningRiskScoring(models.AbstractModel):
             ids=[int(move_id) for move_id in invoices.index],
             probabilities=np.round(_finite(invoices["late_probability"]), 2).tolist(),
             dates=_dates(invoices["expected_pay_date"]),
-            reasons=["\n".join(note + list(reasons)) for reasons in invoices["reasons"]],
+            reasons=self._reason_texts(invoices["reasons"], fallback_reason),
         ))
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
