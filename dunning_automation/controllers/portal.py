@@ -46,7 +46,8 @@ class DunningPortal(PortalAccount, PaymentPortal):
             raise NotFound()
         return request.env.company, request.env.user.partner_id.commercial_partner_id.sudo(), {}
 
-    def _get_dunning_statement_url(self, link, path=STATEMENT_URL, **extra):
+    def _get_dunning_url(self, link, path=STATEMENT_URL, **extra):
+        """``path`` (a dunning portal route) carrying the signed link ``link`` and ``extra`` parameters."""
         query = {**link, **extra}
         return f"{path}?{urlencode(query)}" if query else path
 
@@ -73,10 +74,10 @@ class DunningPortal(PortalAccount, PaymentPortal):
             "dispute_reasons": request.env["dunning.dispute"]._fields["reason"]._description_selection(request.env),
             "pay_url": PAY_URL,
             "pay_overdue_urls": {
-                total["currency"].id: self._get_dunning_statement_url(link, PAY_URL, currency_id=total["currency"].id)
+                total["currency"].id: self._get_dunning_url(link, PAY_URL, currency_id=total["currency"].id)
                 for total in statement["totals"]
             },
-            "pdf_url": self._get_dunning_statement_url(link, STATEMENT_PDF_URL),
+            "pdf_url": self._get_dunning_url(link, STATEMENT_PDF_URL),
         }
         return request.render("dunning_automation.portal_dunning_statement", values)
 
@@ -104,7 +105,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
             raise NotFound() from None
         except (UserError, ValidationError) as error:
             return self._render_dunning_statement(company, partner, link, error=str(error))
-        return request.redirect(self._get_dunning_statement_url(link, message=message))
+        return request.redirect(self._get_dunning_url(link, message=message))
 
     @http.route("/my/dunning/promise", type="http", auth="public", website=True, methods=["POST"])
     def portal_dunning_promise(self, promise_date=None, amount=None, **params):
@@ -170,7 +171,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
             "partner": partner,
             "moves": moves,
             "amount": amount,
-            "statement_url": self._get_dunning_statement_url(link),
+            "statement_url": self._get_dunning_url(link),
         }
         return request.render("dunning_automation.portal_dunning_pay", values)
 
@@ -198,6 +199,6 @@ class DunningPortal(PortalAccount, PaymentPortal):
         user_partner = request.env.user.partner_id
         payer = user_partner if user_partner.commercial_partner_id == partner else partner
         link = partner._dunning_statement_query(company, fields.Date.context_today(partner))
-        kwargs["landing_route"] = self._get_dunning_statement_url(link, message="paid")
+        kwargs["landing_route"] = self._get_dunning_url(link, message="paid")
         reference = None if len(moves) == 1 else company.get_next_batch_payment_communication()
         return self._process_transaction(payer.id, currency.id, moves.ids, reference, amount=due, **kwargs)
