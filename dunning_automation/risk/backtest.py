@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
-from .features import known_outcomes, validate_frame
+from .features import build_features, known_outcomes, validate_frame
 from .scorer import BAND_NAMES, DEFAULT_BAND_EDGES, PROB_FLOOR, LatePaymentModel
 
 _logger = logging.getLogger(__name__)
@@ -62,20 +62,23 @@ def _metrics(y, proba, pay_error, bands):
 
 
 def _baseline(clean, as_of, rows):
-    """Each customer's known late rate and predicted pay date.
+    """Each customer's known late rate and predicted pay date, on each row's invoice date.
 
-    The pay date is the invoice date plus the customer's median days from
-    invoice to payment over the invoices paid before ``as_of``.  Customers
-    without a known outcome get the portfolio's figures; with no payment at
-    all, the pay date is the due date.
+    The late rate counts the customer's invoices due before the invoice
+    date, late when not paid by their due date.  The pay date is the invoice
+    date plus the customer's median days from invoice to payment over the
+    invoices paid before it.  Customers without a known outcome get the
+    portfolio's figures on ``as_of`` (the fold date); with no payment at all,
+    the pay date is the due date.
     """
     known = known_outcomes(clean, as_of)
     paid = clean[clean["paid_date"] < as_of]
     settle = (paid["paid_date"] - paid["invoice_date"]).dt.days.clip(lower=0)
-    partner = rows["partner_id"]
-    proba = partner.map(known.groupby("partner_id")["late"].mean())
+    x = build_features(clean, rows, rows["invoice_date"].to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proba = x["due_late_count"] / x["due_count"]
     proba = proba.fillna(known["late"].mean() if len(known) else 0.5).to_numpy(dtype=float)
-    days = partner.map(settle.groupby(paid["partner_id"]).median()).fillna(settle.median())
+    days = x["hist_median_days_to_settle"].fillna(settle.median())
     days = days.fillna((rows["due_date"] - rows["invoice_date"]).dt.days).to_numpy(dtype=float)
     pay = rows["invoice_date"].to_numpy() + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
     return proba, pay
@@ -86,13 +89,15 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
 
     At each fold date from ``start`` (default: the first period start with at
     least ``min_labelled`` known outcomes) the model is refitted with
-    ``as_of`` = fold date and scores the invoices issued before the next fold
-    date using only what was known at the fold date.  Scored invoices are
+    ``as_of`` = fold date and scores each invoice issued before the next fold
+    date on its invoice date, from the history known that day (see
+    ``LatePaymentModel.predict(at_issue=True)``).  Scored invoices are
     compared with their eventual outcome at ``end`` (default: last date in
     the data): paid (late if after due date) or still open past due (late);
     invoices neither paid nor due by then are left out.  The baseline is the
-    customer's late rate known at the fold date (portfolio rate for new
-    customers) and, for pay dates, its median days from invoice to payment.  Probabilities are
+    customer's late rate known on the same invoice date (portfolio rate for
+    new customers) and, for pay dates, its median days from invoice to
+    payment.  Probabilities are
     clipped to [0.001, 0.999] for log loss; baseline bands use the default
     score thresholds.  Returns a :class:`BacktestResult`.
     """
@@ -118,7 +123,7 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
         if scored.empty:
             continue
         model = LatePaymentModel(**(model_params or {})).fit(clean, fold_date)
-        pred = model.predict(clean, fold_date, invoice_ids=scored["invoice_id"], reasons=False)
+        pred = model.predict(clean, fold_date, invoice_ids=scored["invoice_id"], reasons=False, at_issue=True)
         pred = pred.reindex(scored["invoice_id"].to_numpy())
         base_p, base_pay = _baseline(clean, fold_date, scored)
         truth = outcomes.loc[scored["invoice_id"]]

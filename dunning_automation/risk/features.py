@@ -4,7 +4,10 @@
 
 Every feature of an invoice is computed *as of* a feature date ``t`` from
 events strictly before ``t``: a payment is known from its paid date, an
-invoice from its invoice date, a dispute from its disputed date.  All
+invoice from its invoice date, a dispute from its disputed date.  The one
+exception is the invoice's own dispute, a fact about the invoice rather
+than its outcome: it counts from its disputed date inclusive, so an
+invoice disputed on the day it is issued is scored as disputed that day.  All
 history statistics are cumulative sums, expanding or exponentially weighted
 windows over per-partner event streams joined with :func:`pandas.merge_asof`,
 so no per-row Python loop is involved.
@@ -288,6 +291,8 @@ def build_features(history, rows, feature_date):
     settle = settle.where(hist["paid_date"].notna())
     due30 = hist["due_date"] + pd.Timedelta(days=OVERDUE_BUCKET_DAYS)
     days_late = (hist["paid_date"] - hist["due_date"]).dt.days.astype(float)
+    # final lateness is known the day after the due date: paid by then or not
+    late_when_due = (hist["paid_date"].isna() | (days_late > 0)).astype(float)
     hist = hist.assign(
         settle=settle,
         due_settle=np.maximum(hist["due_date"], settle),
@@ -298,6 +303,7 @@ def build_features(history, rows, feature_date):
         days_late_sq=days_late**2,
         days_to_settle=(settle - hist["invoice_date"]).dt.days.astype(float),
         late=(days_late > 0).astype(float),
+        late_when_due=late_when_due,
         pos_days=days_late.clip(lower=0),
         one=1.0,
     )
@@ -308,7 +314,8 @@ def build_features(history, rows, feature_date):
 
     issued_n, issued_amt = counts("invoice_date")
     settled_n, settled_amt = counts("settle")
-    due_n, due_amt = counts("due_date")
+    due = _asof(query, _stream(hist, "due_date", ["amount", "late_when_due"]))
+    due_n, due_amt = due["n"].fillna(0.0).to_numpy(), due["amount"].fillna(0.0).to_numpy()
     due_settled_n, due_settled_amt = counts("due_settle")
     due30_n, _ = counts("due30")
     due30_settled_n, _ = counts("due30_settle")
@@ -349,8 +356,9 @@ def build_features(history, rows, feature_date):
     own_overdue = own_open & (r_due < tv)
     own_30 = own_open & (r_due + np.timedelta64(OVERDUE_BUCKET_DAYS, "D") < tv)
     amount = rows["amount"].to_numpy(dtype=float)
-    r_disp = rows["disputed_date"].to_numpy()
-    own_disp_known = ~np.isnat(r_disp) & (np.maximum(r_disp, r_inv) < tv)
+    r_disp = np.maximum(rows["disputed_date"].to_numpy(), r_inv)
+    own_disp_counted = ~np.isnat(r_disp) & (r_disp < tv)
+    own_disp_known = ~np.isnat(r_disp) & (r_disp <= tv)
 
     hist_n = ph["n"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -392,13 +400,15 @@ def build_features(history, rows, feature_date):
             "tenure_days": np.nan_to_num(tenure, nan=0.0),
             "payment_term_days": rows["payment_term_days"].to_numpy(dtype=float),
             "disputed": own_disp_known.astype(float),
-            "hist_dispute_count": disputes - own_disp_known,
+            "hist_dispute_count": disputes - own_disp_counted,
             "country": rows["country"].astype(str).to_numpy(),
             # helper columns
             "hist_late_count": ph["late"].fillna(0.0).to_numpy(),
             "hist_pos_days_sum": ph["pos_days"].fillna(0.0).to_numpy(),
             "last_n_late": ph["last_n_late"].fillna(0.0).to_numpy(),
             "last_n_count": ph["last_n_count"].fillna(0.0).to_numpy(),
+            "due_count": due_n,
+            "due_late_count": due["late_when_due"].fillna(0.0).to_numpy(),
             "usual_amount": usual,
             "amount": amount,
             "days_overdue": np.where(own_overdue, (tv - r_due) / np.timedelta64(1, "D"), 0.0),

@@ -592,7 +592,7 @@ class LatePaymentModel:
             )
 
     def _score(self, history, rows, as_of, with_reasons=True):
-        """Score ``rows`` with features as of ``as_of`` from ``history``."""
+        """Score ``rows`` with features as of ``as_of`` (a date, or one per row) from ``history``."""
         x = build_features(history, rows, as_of)
         proba, settle_days = self._calibrated(x) if self.calibrator_ is not None and not x.empty else self._prior(x)
         proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
@@ -600,7 +600,7 @@ class LatePaymentModel:
         term = (due - issued) / np.timedelta64(1, "D")
         settle_days = np.clip(np.nan_to_num(settle_days, nan=term), 0.0, term + MAX_DAYS_LATE)
         pay = issued + pd.to_timedelta(np.rint(settle_days), unit="D").to_numpy()
-        pay = np.maximum(pay, np.datetime64(as_of, "ns"))
+        pay = np.maximum(pay, np.asarray(as_of, dtype="datetime64[ns]"))
         overdue_days = x["days_overdue"].to_numpy()
         proba = np.where(overdue_days > 0, 1.0, proba)
         days = np.maximum((pay - due) / np.timedelta64(1, "D"), 0.0)
@@ -620,13 +620,15 @@ class LatePaymentModel:
         )
         return out, x
 
-    def predict(self, frame, as_of, invoice_ids=None, reasons=True):
+    def predict(self, frame, as_of, invoice_ids=None, reasons=True, at_issue=False):
         """Score invoices as of ``as_of`` (one row per ``invoice_id``).
 
         By default every invoice open on ``as_of`` (issued before it, not paid
         before it) is scored.  ``invoice_ids`` selects invoices explicitly;
         invoices issued on or after ``as_of`` are then scored as new invoices
-        from the history known on ``as_of``.  Columns:
+        from the history known on ``as_of`` or, with ``at_issue``, from the
+        history known on their own invoice date: what the model fitted on
+        ``as_of`` says of an invoice the day it is issued.  Columns:
         :data:`PREDICTION_COLUMNS`.  An invoice already past due is late by
         definition: probability 1 and at least its days overdue.
         """
@@ -635,14 +637,16 @@ class LatePaymentModel:
         report = validate_frame(frame)
         self.rejected_ = report.rejected
         clean = report.clean
-        history = clean[clean["invoice_date"] < as_of]
         if invoice_ids is None:
-            rows = history[history["paid_date"].isna() | (history["paid_date"] >= as_of)]
+            rows = clean[(clean["invoice_date"] < as_of) & ~(clean["paid_date"] < as_of)]
         else:
             rows = clean[clean["invoice_id"].isin(list(invoice_ids))]
             if len(rows) < len(set(invoice_ids)):
                 _logger.warning("%d requested invoice ids not found or rejected", len(set(invoice_ids)) - len(rows))
-        return self._score(history, rows, as_of, reasons)[0]
+        if at_issue:
+            # every feature only looks at events before its row's own feature date
+            return self._score(clean, rows, np.maximum(rows["invoice_date"].to_numpy(), as_of.to_datetime64()), reasons)[0]
+        return self._score(clean[clean["invoice_date"] < as_of], rows, as_of, reasons)[0]
 
     # ------------------------------------------------------------- partners
     def score_partners(self, frame, as_of):

@@ -108,11 +108,9 @@ class TestLatePaymentModel(RiskCase):
         by_kind = scored.groupby("kind")["late_probability"].mean()
         self.assertGreater(by_kind["chronic late"], by_kind["reliable"] + 0.4)
         # held out: invoices issued in the next quarter, scored with what was known on AS_OF
-        upcoming = self.frame[
-            (self.frame["invoice_date"] >= AS_OF) & (self.frame["invoice_date"] < AS_OF + pd.DateOffset(months=3))
-        ]
         outcome = known_outcomes(validate_frame(self.frame).clean, pd.Timestamp("2025-01-01")).set_index("invoice_id")
-        ids = upcoming["invoice_id"][upcoming["invoice_id"].isin(outcome.index)]
+        ids = self._upcoming(self.frame)
+        ids = ids[ids.isin(outcome.index)]
         pred = self.model.predict(self.frame, AS_OF, invoice_ids=ids, reasons=False)
         _assert_no_nan(self, pred)
         self.assertGreater(roc_auc_score(outcome.loc[pred.index, "late"], pred["late_probability"]), 0.78)
@@ -134,6 +132,48 @@ class TestLatePaymentModel(RiskCase):
         pd.testing.assert_frame_equal(model.predict(changed, AS_OF), self.pred)
         pd.testing.assert_frame_equal(model.score_partners(changed, AS_OF), self.partners)
         pd.testing.assert_frame_equal(model.bands_, self.model.bands_)
+
+    def _upcoming(self, frame, months=3):
+        """Ids of the invoices issued in the ``months`` after AS_OF."""
+        issued = frame["invoice_date"]
+        return frame.loc[(issued >= AS_OF) & (issued < AS_OF + pd.DateOffset(months=months)), "invoice_id"]
+
+    def test_no_look_ahead_at_issue(self):
+        """Scored on its invoice date, an invoice sees the history up to that day and nothing after."""
+        cutoff = AS_OF + pd.Timedelta(days=45)
+        ids = self._upcoming(self.frame)
+        ids = ids[self.frame.loc[ids.index, "invoice_date"] < cutoff]
+        pred = self.model.predict(self.frame, AS_OF, invoice_ids=ids, at_issue=True)
+        _assert_no_nan(self, pred)
+        self.assertTrue((pred["expected_pay_date"] >= self.frame.set_index("invoice_id").loc[pred.index, "invoice_date"]).all())
+
+        def changed_from(day):
+            """Prediction once everything from ``day`` on is rewritten: other invoices gone, payments
+            undone, disputes a day later."""
+            frame = self.frame
+            changed = frame[(frame["invoice_date"] < day) | frame["invoice_id"].isin(ids)].copy()
+            changed.loc[changed["paid_date"] >= day, "paid_date"] = pd.NaT
+            changed.loc[changed["disputed_date"] >= day, "disputed_date"] += pd.Timedelta(days=1)
+            return self.model.predict(changed, AS_OF, invoice_ids=ids, at_issue=True)
+
+        pd.testing.assert_frame_equal(changed_from(cutoff), pred)
+        self.assertFalse(changed_from(AS_OF).equals(pred), "what happened since AS_OF is used")
+
+    def test_dispute_known_on_its_day(self):
+        """A dispute dated on the invoice date is known when the invoice is scored that day."""
+        on_issue = self.frame.assign(disputed_date=self.frame["invoice_date"].where(self.frame["disputed_date"].notna()))
+        next_day = on_issue.assign(disputed_date=on_issue["disputed_date"] + pd.Timedelta(days=1))
+        model = LatePaymentModel().fit(on_issue, AS_OF)
+        ids = self._upcoming(on_issue)
+        known = model.predict(on_issue, AS_OF, invoice_ids=ids, at_issue=True)
+        unknown = model.predict(next_day, AS_OF, invoice_ids=ids, at_issue=True, reasons=False)
+        disputed = on_issue.set_index("invoice_id").loc[known.index, "disputed_date"].notna().to_numpy()
+        self.assertGreater(disputed.sum(), 10)
+        gain = (known["late_probability"] - unknown["late_probability"])[disputed]
+        self.assertGreater(gain.mean(), 0.1)
+        says_disputed = known["reasons"].map(lambda reasons: "invoice is disputed" in reasons).to_numpy()
+        self.assertTrue(says_disputed[disputed].any())
+        self.assertFalse(says_disputed[~disputed].any())
 
     def test_bands_monotone(self):
         bands = self.model.bands_
