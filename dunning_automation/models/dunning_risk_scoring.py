@@ -16,7 +16,9 @@ from .res_partner import RISK_SEGMENTS
 
 _logger = logging.getLogger(__name__)
 
-FRAME_COLUMNS = ("invoice_id", "partner_id", "invoice_date", "due_date", "amount", "currency", "paid_date", "country")
+FRAME_COLUMNS = (
+    "invoice_id", "partner_id", "invoice_date", "due_date", "amount", "currency", "paid_date", "country", "disputed_date",
+)
 PARTNER_RISK_FIELDS = (
     "dunning_risk_score",
     "dunning_risk_band",
@@ -111,8 +113,9 @@ class DunningRiskScoring(models.AbstractModel):
         paid on the date of the last reconciliation of its receivable lines with payments and
         credit notes, and only once fully paid. Exchange difference entries are left out: Odoo
         dates them when the reconciliation is made, on the last day of the payment's month once
-        that month is over. Invoices fully reversed by a credit
-        note and customers excluded from scoring are left out.
+        that month is over. An invoice is disputed from the day of its first portal dispute,
+        whatever became of it. Invoices fully reversed by a credit note and customers excluded
+        from scoring are left out.
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -125,7 +128,8 @@ class DunningRiskScoring(models.AbstractModel):
                        move.amount_total_signed AS amount,
                        currency.name AS currency,
                        CASE WHEN move.payment_state IN ('paid', 'in_payment') THEN settled.paid_date END AS paid_date,
-                       country.code AS country
+                       country.code AS country,
+                       disputed.disputed_date
                   FROM account_move move
                   JOIN res_partner partner ON partner.id = move.partner_id
                   JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
@@ -144,6 +148,12 @@ class DunningRiskScoring(models.AbstractModel):
                           )
                      GROUP BY line.move_id
                        ) settled ON settled.move_id = move.id
+             LEFT JOIN (
+                       SELECT move_id, MIN(create_date)::date AS disputed_date
+                         FROM dunning_dispute
+                        WHERE company_id = %(company)s
+                     GROUP BY move_id
+                       ) disputed ON disputed.move_id = move.id
                  WHERE move.company_id = %(company)s
                    AND move.move_type = 'out_invoice'
                    AND move.state = 'posted'

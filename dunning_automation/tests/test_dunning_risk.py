@@ -90,6 +90,19 @@ class TestDunningRiskExtraction(DunningRiskCommon):
         self.assertEqual(exchange.date, days(-50).replace(day=31), "the test needs an exchange difference")
         self.assertEqual(self._frame().at[invoice.id, "paid_date"], days(-50))
 
+    def test_disputed_from_first_portal_dispute(self):
+        """Every portal dispute counts, a rejected one too: the invoice is disputed from the first."""
+        invoice, undisputed = self._invoice(self.customer, days(-10)), self._invoice(self.customer, days(-10))
+        disputes = self.env["dunning.dispute"].sudo()
+        first = disputes._portal_create(self.company, self.customer, invoice.id, "wrong_amount", "Wrong amount.")
+        self.env.cr.execute(SQL("UPDATE dunning_dispute SET create_date = %s WHERE id = %s", days(-12), first.id))
+        first.reply = "The amount is right."
+        first.action_reject()
+        disputes._portal_create(self.company, self.customer, invoice.id, "other", "Still wrong.")
+        frame = self._frame()
+        self.assertEqual(frame.at[invoice.id, "disputed_date"], days(-12))
+        self.assertIsNone(frame.at[undisputed.id, "disputed_date"])
+
     def test_commercial_partner_and_company_isolation(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
         invoice = self._invoice(contact, days(-10))
