@@ -21,10 +21,4 @@ class DunningStatementReport(models.AbstractModel):
             "company": company,
             "today": today,
             "statements": {partner.id: partner.sudo()._dunning_statement_values(company, today) for partner in partners},
-            "status_labels": {
-                "due": self.env._("Due"),
-                "overdue": self.env._("Overdue"),
-                "promised": self.env._("Promised"),
-                "disputed": self.env._("Disputed"),
-            },
         }

@@ -102,6 +102,8 @@ class TestDunningPortalPaymentModels(DunningPortalCommon):
             self.assertIn(invoice.name, html)
         self.assertNotIn(self.others.name, html)
         self.assertIn("Account Statement", html)
+        self.assertIn('text-bg-danger">Overdue</span>', html, "the portal's status badges")
+        self.assertIn('text-bg-secondary">Due</span>', html)
         self._pay(self.older)
         html = self.customer._dunning_statement_pdf(self.company)[0].decode()
         self.assertNotIn(self.older.name, html.split("Payments of the Last 12 Months")[0], "paid: not open any more")
