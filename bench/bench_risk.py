@@ -31,9 +31,9 @@ def main():
         start = time.perf_counter()
         model = risk.LatePaymentModel().fit(frame, as_of)
         fitted = time.perf_counter()
-        invoices = model.predict(frame, as_of, reasons=False)
+        invoices = model.predict(frame, as_of)
         predicted = time.perf_counter()
-        partners = model.score_partners(frame, as_of)
+        partners = model.score_partners(frame, as_of, invoice_scores=invoices)
         scored = time.perf_counter()
     print(
         f"{len(frame)} invoices, {args.partners} partners: fit {fitted - start:.1f}s, "

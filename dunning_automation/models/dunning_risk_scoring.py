@@ -191,7 +191,7 @@ class DunningRiskScoring(models.AbstractModel):
             with single_threaded():
                 model = risk.LatePaymentModel().fit(report.clean, today)
                 invoices = model.predict(report.clean, today)
-                partners = model.score_partners(report.clean, today)
+                partners = model.score_partners(report.clean, today, invoice_scores=invoices)
             result.update(
                 partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
             )

@@ -649,8 +649,11 @@ class LatePaymentModel:
         return self._score(clean[clean["invoice_date"] < as_of], rows, as_of, reasons)[0]
 
     # ------------------------------------------------------------- partners
-    def score_partners(self, frame, as_of):
+    def score_partners(self, frame, as_of, invoice_scores=None):
         """Score every customer invoiced before ``as_of``; one row per partner_id.
+
+        ``invoice_scores``: what ``predict(frame, as_of)`` returned (with its
+        reasons), reused instead of scoring the open invoices again.
 
         ``late_probability`` / ``expected_days_late`` are the amount-weighted
         means over the partner's open invoices or, with nothing open, those of
@@ -668,7 +671,13 @@ class LatePaymentModel:
         self.rejected_ = report.rejected
         history = report.clean[report.clean["invoice_date"] < as_of]
         open_rows = history[history["paid_date"].isna() | (history["paid_date"] >= as_of)]
-        open_scores = self._score(history, open_rows, as_of)[0].assign(amount=open_rows["amount"].to_numpy())
+        if invoice_scores is None:
+            invoice_scores = self._score(history, open_rows, as_of)[0]
+        elif not invoice_scores.index.equals(pd.Index(open_rows["invoice_id"])) or not invoice_scores["reasons"].map(len).all():
+            raise ValueError(
+                "invoice_scores must be what predict(frame, as_of) returned, with its reasons, for the same frame and date"
+            )
+        open_scores = invoice_scores.assign(amount=open_rows["amount"].to_numpy())
 
         grouped = history.groupby("partner_id", sort=True)
         term = grouped["payment_term_days"].median()

@@ -198,6 +198,11 @@ class TestLatePaymentModel(RiskCase):
         self.assertGreater((chronic == "chronic late").mean(), 0.7)
         self.assertGreater((reliable == "reliable").mean(), 0.6)
         self.assertTrue(p["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
+        reused = self.model.score_partners(self.frame, AS_OF, invoice_scores=self.pred)
+        pd.testing.assert_frame_equal(reused, p, "the open invoices' scores reused, not computed again")
+        for stale in (self.pred.iloc[1:], self.model.predict(self.frame, AS_OF, reasons=False)):
+            with self.assertRaises(ValueError):
+                self.model.score_partners(self.frame, AS_OF, invoice_scores=stale)
 
 
 @tagged("post_install", "-at_install", "dunning_risk")
