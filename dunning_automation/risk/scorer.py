@@ -279,19 +279,11 @@ class LatePaymentModel:
     def _fit_models(self, x, y, settle_days, partners):
         """Fit the classifier and regressor, guarded against the baseline.
 
-        Out-of-time predictions first: the labelled invoices, in invoice date
-        order, are cut into ``N_TIME_SPLITS + 1`` blocks and each later block
-        is predicted by models fitted on the blocks before it.  On these
-        predictions a logistic regression learns the calibrated late
-        probability from the logit of the model, the logit of the prior (each
-        customer's own smoothed late rate) and the customer's smoothed mean
-        days late; the pay date is the mix of model and customer median delay
-        with the lowest error.  ``validation_`` compares the out-of-fold
-        calibrated probabilities with the prior.  The model is dropped (and
-        the reason returned) when its logit gets no positive weight or its
-        Brier score exceeds the prior's by more than one standard error;
-        otherwise classifier and regressor are fitted on every labelled
-        invoice.
+        Out-of-time predictions first (:meth:`_out_of_time_predictions`); on
+        them the calibration is learnt and the model checked against the
+        prior (:meth:`_calibrate`).  The model is dropped, and the reason
+        returned, when it adds nothing; otherwise classifier and regressor are
+        fitted on every labelled invoice.
         """
         xm = self._model_input(x)
         splits = [
@@ -300,15 +292,29 @@ class LatePaymentModel:
             if not self._fallback_reason(y[train], len(set(partners[train])))
         ]
         recent = np.concatenate([test for _, test in splits]) if splits else np.array([], dtype=int)
-        y_valid, n_valid = y[recent], len(recent)
-        n_late = int(y_valid.sum())
-        minority = min(n_late, n_valid - n_late)
-        if minority < max(2, self.min_per_class):
+        n_late = int(y[recent].sum())
+        if min(n_late, len(recent) - n_late) < max(2, self.min_per_class):
             return (
-                f"insufficient data to check the model: {n_valid} later invoices, {n_late} late "
+                f"insufficient data to check the model: {len(recent)} later invoices, {n_late} late "
                 f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
             )
-        model_proba, model_settle = np.empty(n_valid), np.empty(n_valid)
+        model_proba, model_settle = self._out_of_time_predictions(xm, y, settle_days, splits)
+        reason = self._calibrate(x.iloc[recent], y[recent], settle_days[recent], model_proba, model_settle)
+        if reason:
+            return reason
+        self.classifier_ = self._pipeline(HistGradientBoostingClassifier, xm).fit(xm, y)
+        self.regressor_ = self._pipeline(HistGradientBoostingRegressor, xm, loss="absolute_error").fit(xm, settle_days)
+        return None
+
+    def _out_of_time_predictions(self, xm, y, settle_days, splits):
+        """Late probability and days to settle of each later block, by models fitted on the blocks before it.
+
+        The labelled invoices, in invoice date order, are cut into
+        ``N_TIME_SPLITS + 1`` blocks (``splits``, those with enough to learn
+        from); the predictions follow the order of the test blocks.
+        """
+        n = sum(len(test) for _, test in splits)
+        model_proba, model_settle = np.empty(n), np.empty(n)
         start = 0
         for train, test in splits:
             held = slice(start, start + len(test))
@@ -318,14 +324,30 @@ class LatePaymentModel:
             model_proba[held] = classifier.predict_proba(xm.iloc[test])[:, 1]
             model_settle[held] = regressor.fit(x_train, settle_days[train]).predict(xm.iloc[test])
             start += len(test)
-        prior_proba, prior_settle = self._prior(x.iloc[recent])
-        stacked = self._stack(model_proba, prior_proba, x.iloc[recent])
+        return model_proba, model_settle
+
+    def _calibrate(self, x_valid, y_valid, settle_valid, model_proba, model_settle):
+        """Learn the calibration on out-of-time predictions; the reason to drop the model, if any.
+
+        A logistic regression learns the calibrated late probability from the
+        logit of the model, the logit of the prior (each customer's own
+        smoothed late rate) and the customer's smoothed mean days late; the
+        pay date is the mix of model and customer median delay with the
+        lowest error.  ``validation_`` compares the out-of-fold calibrated
+        probabilities with the prior.  The model is dropped when its logit
+        gets no positive weight or its Brier score exceeds the prior's by
+        more than one standard error.
+        """
+        n_valid, n_late = len(y_valid), int(y_valid.sum())
+        prior_proba, prior_settle = self._prior(x_valid)
+        stacked = self._stack(model_proba, prior_proba, x_valid)
         self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
-        folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=self.random_state)
+        folds = StratifiedKFold(n_splits=min(5, n_late, n_valid - n_late), shuffle=True, random_state=self.random_state)
         calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
 
-        truth = settle_days[recent]
-        errors = {w: np.abs(w * model_settle + (1 - w) * prior_settle - truth).mean() for w in _PAY_DATE_WEIGHTS}
+        errors = {
+            w: np.abs(w * model_settle + (1 - w) * prior_settle - settle_valid).mean() for w in _PAY_DATE_WEIGHTS
+        }
         self.pay_date_model_weight_ = min(errors, key=errors.get)
         self.validation_ = pd.DataFrame(
             {
@@ -351,8 +373,6 @@ class LatePaymentModel:
                 f"baseline preferred: on {n_valid} later invoices the customers' own late "
                 f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
             )
-        self.classifier_ = self._pipeline(HistGradientBoostingClassifier, xm).fit(xm, y)
-        self.regressor_ = self._pipeline(HistGradientBoostingRegressor, xm, loss="absolute_error").fit(xm, settle_days)
         return None
 
     def _stack(self, model_proba, prior_proba, x):
