@@ -3,7 +3,7 @@
 """Convert IBM's public accounts-receivable sample to the risk package's invoice frame.
 
     python3 bench/ar_sample_to_frame.py WA_Fn-UseC_-Accounts-Receivable.csv /tmp/ar.csv
-    cd dunning_automation && python3 -m risk backtest --csv /tmp/ar.csv
+    python3 -m odoo.addons.dunning_automation.risk backtest --csv /tmp/ar.csv
 
 The sample (2,466 invoices, 100 customers, 2012-2013, every invoice settled) is not shipped.
 ``Disputed`` only says that an invoice was disputed at some point, not when.  By default it is
@@ -21,7 +21,7 @@ import pandas as pd
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", help="WA_Fn-UseC_-Accounts-Receivable.csv")
-    parser.add_argument("target", help="invoice CSV for `python3 -m risk backtest --csv`")
+    parser.add_argument("target", help="invoice CSV for `python3 -m odoo.addons.dunning_automation.risk backtest --csv`")
     parser.add_argument(
         "--disputed-on",
         choices=("settlement", "issue"),

@@ -1,6 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Command line: ``python3 -m dunning_automation.risk backtest --csv FILE``."""
+"""Command line: ``python3 -m odoo.addons.dunning_automation.risk backtest --csv FILE``."""
 
 import argparse
 import json
@@ -56,7 +56,7 @@ def _format_table(result):
 
 def main(argv=None):
     """Entry point; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python3 -m dunning_automation.risk", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python3 -m odoo.addons.dunning_automation.risk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     bt = sub.add_parser("backtest", help="rolling-origin backtest of a CSV invoice history")
     bt.add_argument("--csv", required=True, help="invoice CSV (invoice_id, partner_id, invoice_date, ...)")

@@ -3,6 +3,8 @@
 import io
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from contextlib import redirect_stdout
 
@@ -398,3 +400,11 @@ class TestBacktest(RiskCase):
             data = json.loads(out.getvalue())
             self.assertEqual([row["method"] for row in data["summary"]], ["model", "baseline"])
             self.assertTrue(data["folds"])
+            # the command itself, in a fresh interpreter with no Odoo server around
+            command = [sys.executable, "-m", "odoo.addons.dunning_automation.risk", "backtest", "--csv", path]
+            done = subprocess.run(
+                [*command, "--start", "2023-10-01", "--freq", "3MS"],
+                capture_output=True, text=True, timeout=300, cwd=tmp, env={**os.environ, "OMP_NUM_THREADS": "1"},
+            )
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("Late-payment backtest: model vs baseline", done.stdout)
