@@ -12,5 +12,5 @@ print(spec.origin if spec else '')
 if [ "$installed" != "$top/dunning_automation/__init__.py" ] \
     || ! python3 -c "import pandas, sklearn, phonenumbers, requests, freezegun, websocket" 2>/dev/null; then
     echo "Installing the addon and its Python dependencies (pip install -e .)"
-    python3 -m pip install --quiet --disable-pip-version-check -e "$top"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e "$top"
 fi
