@@ -1,5 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
@@ -73,6 +75,37 @@ class ResCompany(models.Model):
         """Demo data: give the demo companies the generic chart of accounts."""
         for company in self.filtered(lambda company: not company.chart_template):
             self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+
+    def _dunning_demo_payment_history(self, days_late_by_partner):
+        """Demo data: a year of monthly invoices per customer, each paid its given days after its due date,
+        then the customers' late-payment risk scored as the weekly scheduled action does.
+
+        :param days_late_by_partner: {partner id: [days late of each month's invoice, oldest first]}
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        journal = self.env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", self.id)], limit=1)
+        product = {"name": "Monthly supply", "quantity": 1}
+        for partner_id, days_late in days_late_by_partner.items():
+            months = len(days_late)
+            invoices = self.env["account.move"].create([
+                {
+                    "move_type": "out_invoice",
+                    "company_id": self.id,
+                    "journal_id": journal.id,
+                    "partner_id": int(partner_id),
+                    "invoice_date": today - relativedelta(months=months + 2 - index),
+                    "invoice_date_due": today - relativedelta(months=months + 1 - index),
+                    "invoice_line_ids": [Command.create({**product, "price_unit": 800 + 50 * (index % 5)})],
+                }
+                for index in range(months)
+            ])
+            invoices.action_post()
+            for invoice, late in zip(invoices, days_late):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=invoice.ids
+                ).create({"payment_date": invoice.invoice_date_due + relativedelta(days=late)})._create_payments()
+        self.env["dunning.risk.scoring"]._score_company(self)
 
     def _dunning_check_configuration(self):
         """Refuse to run when every email would fail for a company-wide reason."""

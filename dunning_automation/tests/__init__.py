@@ -9,3 +9,4 @@ from . import test_risk_scorer
 from . import test_portal
 from . import test_portal_payment
 from . import test_dunning_risk
+from . import test_demo

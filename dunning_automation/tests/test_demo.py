@@ -1,0 +1,25 @@
+# Copyright 2026 Dunning Automation Contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDunningDemo(TransactionCase):
+    """The demo database shows the risk scores learnt from a year of payment history."""
+
+    def _demo(self, name):
+        record = self.env.ref(f"dunning_automation.{name}", raise_if_not_found=False)
+        if not record:
+            self.skipTest("demo data not installed")
+        return record.with_company(self.env.ref("base.main_company"))
+
+    def test_demo_customers_scored_from_their_history(self):
+        reliable, late, slow = (self._demo(name) for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar"))
+        for partner in reliable + late + slow:
+            self.assertTrue(partner.dunning_risk_date, partner.name)
+            self.assertTrue(partner.dunning_risk_reasons, partner.name)
+        self.assertEqual(late.dunning_segment, "chronic_late")
+        self.assertEqual(slow.dunning_segment, "slow_but_steady")
+        self.assertEqual(reliable.dunning_segment, "reliable")
+        self.assertIn("pays 30 days late on average", late.dunning_risk_reasons)
+        self.assertGreater(late.dunning_priority, slow.dunning_priority)
