@@ -601,6 +601,11 @@ class LatePaymentModel:
         return result
 
     # -------------------------------------------------------------- predict
+    @staticmethod
+    def _open_on(clean, as_of):
+        """The invoices open on ``as_of``: issued before it and not paid before it."""
+        return clean[(clean["invoice_date"] < as_of) & ~(clean["paid_date"] < as_of)]
+
     def _check_fitted(self, as_of):
         if not hasattr(self, "as_of_"):
             raise RuntimeError("LatePaymentModel is not fitted; call fit(frame, as_of) first")
@@ -658,7 +663,7 @@ class LatePaymentModel:
         self.rejected_ = report.rejected
         clean = report.clean
         if invoice_ids is None:
-            rows = clean[(clean["invoice_date"] < as_of) & ~(clean["paid_date"] < as_of)]
+            rows = self._open_on(clean, as_of)
         else:
             rows = clean[clean["invoice_id"].isin(list(invoice_ids))]
             if len(rows) < len(set(invoice_ids)):
@@ -690,7 +695,7 @@ class LatePaymentModel:
         report = validate_frame(frame)
         self.rejected_ = report.rejected
         history = report.clean[report.clean["invoice_date"] < as_of]
-        open_rows = history[history["paid_date"].isna() | (history["paid_date"] >= as_of)]
+        open_rows = self._open_on(history, as_of)
         if invoice_scores is None:
             invoice_scores = self._score(history, open_rows, as_of)[0]
         elif not invoice_scores.index.equals(pd.Index(open_rows["invoice_id"])) or not invoice_scores["reasons"].map(len).all():
