@@ -1,7 +1,7 @@
 # dunning_automation: run and test commands (see README.md).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-PYTHON ?= python3
+PYTHON ?= scripts/python
 DB ?= dunning
 HTTP_PORT ?= 8069
 
@@ -10,20 +10,20 @@ HTTP_PORT ?= 8069
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
 	@echo "make test   run the addon's full test suite on a throwaway database"
+	@echo "            (make test TAGS=/dunning_automation:TestPortal: only those tests, no harness)"
 	@echo "make bench  time one full dunning evaluation (bench/README.md)"
 	@echo "make bench-risk  time the risk model's retrain in Odoo, stage by stage (bench/README.md)"
 	@echo "make bench-portal  time the account statement of a customer with 1,000 open invoices"
 	@echo "make stop-db  stop the private PostgreSQL cluster"
 
 deps:
-	@scripts/require_odoo.sh
 	@scripts/install_deps.sh
 
 run: deps
 	@scripts/run.sh "$(DB)" "$(HTTP_PORT)"
 
 test: deps
-	@scripts/test.sh
+	@TAGS="$(TAGS)" scripts/test.sh
 
 bench: deps
 	@scripts/bench.sh
@@ -38,7 +38,7 @@ pot: deps
 	@scripts/export_pot.sh
 
 readme:
-	@$(PYTHON) scripts/gen_readme.py
+	@python3 scripts/gen_readme.py
 
 stop-db:
 	@scripts/pg.sh stop

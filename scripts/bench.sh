@@ -16,9 +16,9 @@ oca_addons="$oca/odoo/addons"
 if [ ! -d "$oca_addons/account_credit_control" ]; then
     echo "Fetching OCA's account_credit_control 19.0 wheel into $oca"
     mkdir -p "$oca/dl"
-    if python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$oca/dl" \
+    if scripts/python -m pip download --quiet --disable-pip-version-check --no-deps --dest "$oca/dl" \
         "odoo-addon-account_credit_control==19.0.*" \
-        && python3 -m zipfile -e "$(ls -t "$oca"/dl/odoo_addon_account_credit_control-19.0*.whl | head -1)" "$oca"; then
+        && scripts/python -m zipfile -e "$(ls -t "$oca"/dl/odoo_addon_account_credit_control-19.0*.whl | head -1)" "$oca"; then
         :
     else
         echo "warning: OCA's account_credit_control could not be had: benchmarking dunning_automation alone." >&2
@@ -34,6 +34,6 @@ for size in $sizes; do
     invoices=${size%%:*}
     partners=${size##*:}
     # shellcheck disable=SC2086
-    python3 bench/bench_dunning.py --invoices "$invoices" --partners "$partners" --db "dunning_bench_${invoices}_$$" \
+    scripts/python bench/bench_dunning.py --invoices "$invoices" --partners "$partners" --db "dunning_bench_${invoices}_$$" \
         "${oca_args[@]}" "${keep_args[@]}" $db_opts
 done

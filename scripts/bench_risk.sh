@@ -17,6 +17,6 @@ for size in $sizes; do
     invoices=${size%%:*}
     partners=${size##*:}
     # shellcheck disable=SC2086
-    python3 bench/bench_risk_db.py --invoices "$invoices" --partners "$partners" \
+    scripts/python bench/bench_risk_db.py --invoices "$invoices" --partners "$partners" \
         --db "dunning_risk_bench_${invoices}_$$" "${keep_args[@]}" $db_opts
 done

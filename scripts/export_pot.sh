@@ -7,15 +7,15 @@ scripts/require_odoo.sh
 db_opts=$(scripts/pg.sh start)
 db="dunning_pot_$$"
 conf=$(mktemp)
-trap 'python3 scripts/db.py drop $db_opts "$db" >/dev/null 2>&1 || true; rm -f "$conf"' EXIT
+trap 'scripts/python scripts/db.py drop $db_opts "$db" >/dev/null 2>&1 || true; rm -f "$conf"' EXIT
 # shellcheck disable=SC2086
-python3 -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" -i dunning_automation --stop-after-init --log-level=warn
+scripts/python -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" -i dunning_automation --stop-after-init --log-level=warn
 # `odoo i18n export` reads the connection from a configuration file
-python3 - "$conf" $db_opts <<'PY'
+scripts/python - "$conf" $db_opts <<'PY'
 import sys
 options = dict(arg[2:].split("=", 1) for arg in sys.argv[2:])
 with open(sys.argv[1], "w") as conf:
     conf.write("[options]\n" + "".join(f"{key} = {value}\n" for key, value in options.items()))
 PY
-python3 -m odoo --addons-path="$top" i18n export -c "$conf" -d "$db" dunning_automation -l pot
+scripts/python -m odoo --addons-path="$top" i18n export -c "$conf" -d "$db" dunning_automation -l pot
 echo "Wrote dunning_automation/i18n/dunning_automation.pot"

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Install the addon's Python dependencies (pyproject.toml), and the addon itself as
-# odoo.addons.dunning_automation in editable mode, when a dependency is missing or the installed
-# addon is another checkout's (the server would import that checkout's code).
+# The checkout's own Python environment, .venv: a virtual environment that sees the machine's Odoo
+# (--system-site-packages) and holds the addon's Python dependencies (pyproject.toml) and this
+# checkout, installed as odoo.addons.dunning_automation in editable mode. Nothing is installed into
+# the machine's Python, so two checkouts on one machine never re-point each other's addon and a
+# deleted checkout breaks nothing. Prints nothing when the environment is up to date.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-installed=$(python3 -c "
+"$top/scripts/require_odoo.sh"
+venv="$top/.venv"
+if ! "$venv/bin/python" -c "import odoo.release" 2>/dev/null; then
+    echo "Creating the checkout's Python environment in $venv (it sees the machine's Odoo)"
+    rm -rf "$venv"
+    python3 -m venv --system-site-packages "$venv"
+fi
+installed=$("$venv/bin/python" -c "
 import importlib.util
 spec = importlib.util.find_spec('odoo.addons.dunning_automation')
 print(spec.origin if spec else '')
 " 2>/dev/null || true)
 if [ "$installed" != "$top/dunning_automation/__init__.py" ] \
-    || ! python3 -c "import pandas, sklearn, phonenumbers, requests, freezegun, websocket" 2>/dev/null; then
-    echo "Installing the addon and its Python dependencies (pip install -e .)"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e "$top"
+    || ! "$venv/bin/python" -c "import pandas, sklearn, phonenumbers, requests, freezegun, websocket" 2>/dev/null; then
+    echo "Installing the addon and its Python dependencies into $venv (pip install -e .)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$top"
 fi

@@ -9,9 +9,9 @@ port=${2:-8069}
 scripts/require_odoo.sh
 db_opts=$(scripts/pg.sh start)
 # shellcheck disable=SC2086
-if ! python3 scripts/db.py exists $db_opts "$db"; then
+if ! scripts/python scripts/db.py exists $db_opts "$db"; then
     echo "Creating database '$db' with demo data and installing dunning_automation (a few minutes)..."
-    python3 -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --with-demo -i dunning_automation,payment_demo \
+    scripts/python -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --with-demo -i dunning_automation,payment_demo \
         --stop-after-init --log-level=warn
 fi
 echo
@@ -19,4 +19,4 @@ echo "Odoo is starting on http://localhost:$port  (login: admin, password: admin
 echo "Dunning: Accounting > Customers > Dunning; policies: Accounting > Configuration > Dunning Policies."
 echo
 # shellcheck disable=SC2086
-exec python3 -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --db-filter="^$db\$" --http-port="$port"
+exec scripts/python -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --db-filter="^$db\$" --http-port="$port"
