@@ -70,8 +70,12 @@ class AccountMove(models.Model):
         string="Expected Payment", readonly=True, copy=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+    # The risk package's reason and fallback codes with their parameters (see dunning.risk.scoring).
+    dunning_risk_reason_data = fields.Json(
+        readonly=True, copy=False, groups="account.group_account_invoice,account.group_account_readonly"
+    )
     dunning_risk_reasons = fields.Text(
-        string="Risk Reasons", readonly=True, copy=False,
+        string="Risk Reasons", compute="_compute_dunning_risk_reasons",
         groups="account.group_account_invoice,account.group_account_readonly",
         help="What makes this open invoice likely to be paid late, most important first, at the last risk scoring.",
     )
@@ -106,6 +110,16 @@ class AccountMove(models.Model):
         if due and due <= today + timedelta(days=DUE_SOON_DAYS):
             return "due_soon"
         return "not_due"
+
+    @api.depends("dunning_risk_reason_data")
+    @api.depends_context("lang")
+    def _compute_dunning_risk_reasons(self):
+        """The stored reasons in the reader's language, led by the fallback note when there is one."""
+        scoring = self.env["dunning.risk.scoring"]
+        for move in self:
+            data = move.dunning_risk_reason_data
+            lines = [scoring._risk_fallback_note(data)] + scoring._risk_reason_lines(data)
+            move.dunning_risk_reasons = "\n".join(line for line in lines if line) or False
 
     @api.depends_context("company")
     def _compute_dunning_collector_id(self):

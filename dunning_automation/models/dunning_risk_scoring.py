@@ -1,5 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
 import logging
 import time
 
@@ -9,10 +10,10 @@ from threadpoolctl import threadpool_limits
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from .. import risk
-from .res_partner import RISK_SEGMENTS
+from ..risk import reasons as R
 
 _logger = logging.getLogger(__name__)
 
@@ -25,11 +26,12 @@ PARTNER_RISK_FIELDS = (
     "dunning_expected_days_late",
     "dunning_priority",
     "dunning_segment",
-    "dunning_risk_reasons",
+    "dunning_risk_reason_data",
     "dunning_risk_date",
 )
-INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date", "dunning_risk_reasons")
-SEGMENT_KEYS = {key for key, _label in RISK_SEGMENTS}
+INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date", "dunning_risk_reason_data")
+# Why there is nothing to learn from at all (the package's FALLBACK_* codes cover the rest).
+FALLBACK_NO_INVOICE = "no_invoice"
 
 
 def single_threaded():
@@ -47,6 +49,12 @@ def _finite(values):
 def _dates(values):
     """``values`` (datetimes, NaT) as a list of dates and None."""
     return [value.date() if pd.notna(value) else None for value in values]
+
+
+def _reason_data(reasons, fallback):
+    """What the scores rest on, as stored: JSON of the reason codes with their parameters and the
+    fallback code (None when the model was used). Worded at display time, in the reader's language."""
+    return [json.dumps({"fallback": fallback, "reasons": list(lines)}) for lines in reasons]
 
 
 class DunningRiskScoring(models.AbstractModel):
@@ -82,7 +90,9 @@ class DunningRiskScoring(models.AbstractModel):
         if result["rejected"]:
             message += " " + self.env._("%(rejected)s invoices with invalid data were left out.", **result)
         if result["fallback"]:
-            message += " " + self.env._("Simple estimates only: %(fallback)s.", **result)
+            message += " " + self.env._(
+                "Simple estimates only: %(fallback)s.", fallback=self._risk_fallback_text(result["fallback"])
+            )
         params = {"message": message, "type": "warning" if result["fallback"] else "success"}
         if next_action:
             params["next"] = next_action
@@ -177,15 +187,15 @@ class DunningRiskScoring(models.AbstractModel):
         """Fit the model on ``company``'s history, then store partner and invoice scores.
 
         :return: dict with ``partners``, ``invoices`` (counts scored), ``rejected`` (invoices
-            refused by validation), ``fallback`` (why the model fell back to prior scores, or
-            False) and ``seconds``.
+            refused by validation), ``fallback`` (why the model fell back to prior scores: a
+            ``(code, params)`` pair, see :meth:`_risk_fallback_text`; or False) and ``seconds``.
         """
         start = time.perf_counter()
         today = fields.Date.context_today(self)
         report = risk.validate_frame(self._invoice_frame(company))
         result = {"partners": 0, "invoices": 0, "rejected": len(report.rejected), "fallback": False}
         if report.clean.empty:
-            result["fallback"] = self.env._("insufficient data: no valid posted customer invoice")
+            result["fallback"] = (FALLBACK_NO_INVOICE, {})
             self._clear_scores(company, scored_partner_ids=[], scored_move_ids=[])
         else:
             with single_threaded():
@@ -195,24 +205,116 @@ class DunningRiskScoring(models.AbstractModel):
             result.update(
                 partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
             )
-            self._write_partner_scores(company, partners, invoices, model.fallback_reason_, today)
+            self._write_partner_scores(company, partners, model.fallback_reason_, today)
             self._write_invoice_scores(invoices, model.fallback_reason_)
             self._clear_scores(company, scored_partner_ids=partners.index.tolist(), scored_move_ids=invoices.index.tolist())
         result["seconds"] = round(time.perf_counter() - start, 2)
         _logger.info("Risk scoring of %s: %s", company.name, result)
         return result
 
-    def _reason_texts(self, reasons, fallback_reason):
-        """One text per row of ``reasons`` (lists of reason lines), led by a line saying the scores
-        are prior estimates, not the model's, when the model fell back."""
-        note = [self.env._(
-            "Simple estimate from the customer's own history, not the full model (%(reason)s).",
-            reason=fallback_reason,
-        )] if fallback_reason else []
-        return ["\n".join(note + list(lines)) for lines in reasons]
+    # ------------------------------------------------------------------
+    # WORDING: the risk package's codes in the reader's language
+    # ------------------------------------------------------------------
 
-    def _write_partner_scores(self, company, scores, invoices, fallback_reason, today):
+    def _risk_reason_labels(self):
+        """Wording of each reason code; its parameters are formatted by :meth:`_risk_params`."""
+        _ = self.env._
+        return {
+            R.REASON_DAYS_OVERDUE: _("already %(days)s days overdue"),
+            R.REASON_LATE_OF_LAST: _("paid %(late)s of its last %(count)s invoices late"),
+            R.REASON_NO_HISTORY: _("no payment history yet"),
+            R.REASON_MEAN_DAYS_LATE: _("pays %(days)s days late on average"),
+            R.REASON_RECENT_LATE: _("invoices paid late in the last %(days)s days: %(count)s"),
+            R.REASON_NO_PAYMENT: _("no payment received yet"),
+            R.REASON_NO_PAYMENT_FOR: _("no payment received for %(days)s days"),
+            R.REASON_OVERDUE_30: _("invoices already 30+ days overdue: %(count)s"),
+            R.REASON_OVERDUE: _("overdue invoices: %(count)s (%(amount)s in total)"),
+            R.REASON_OPEN_EXPOSURE: _("%(amount)s already open across %(count)s invoices"),
+            R.REASON_NO_AMOUNT_REFERENCE: _("no earlier invoice to compare the amount with"),
+            R.REASON_AMOUNT_RATIO: _("amount is %(ratio)sx its usual invoice"),
+            R.REASON_AMOUNT_RANGE: _("invoice amount (%(amount)s) is in a range that often pays late"),
+            R.REASON_FIRST_INVOICE: _("first invoice from this customer"),
+            R.REASON_NEW_CUSTOMER: _("new customer (first invoice %(days)s days ago)"),
+            R.REASON_TENURE: _("customer for %(years)s years"),
+            R.REASON_NO_PAID_INVOICE: _("no paid invoice on record yet"),
+            R.REASON_PAID_INVOICES: _("paid invoices on record: %(count)s"),
+            R.REASON_TERMS: _("payment terms of %(days)s days"),
+            R.REASON_DISPUTED: _("invoice is disputed"),
+            R.REASON_DISPUTE_HISTORY: _("earlier invoices disputed: %(count)s"),
+            R.REASON_COUNTRY: _("customers in %(country)s pay late more often"),
+            R.REASON_CLOSE_TO_PORTFOLIO: _(
+                "little payment history: estimate is close to the portfolio late rate (%(rate)s)"
+            ),
+            R.REASON_NO_RISK_FACTOR: _("no risk factor above the portfolio average"),
+        }
+
+    def _risk_fallback_labels(self):
+        """Wording of each reason why the scores are the customers' own history, not the model."""
+        _ = self.env._
+        return {
+            FALLBACK_NO_INVOICE: _("no valid posted customer invoice"),
+            R.FALLBACK_INSUFFICIENT_DATA: _(
+                "not enough history: %(n_labelled)s invoices paid or overdue, %(min_labelled)s needed"
+            ),
+            R.FALLBACK_NO_LATE: _("no invoice was ever paid late"),
+            R.FALLBACK_ALL_LATE: _("every invoice paid or overdue so far was late"),
+            R.FALLBACK_FEW_LATE: _("only %(count)s invoices paid late, %(min_per_class)s needed"),
+            R.FALLBACK_FEW_ON_TIME: _("only %(count)s invoices paid on time, %(min_per_class)s needed"),
+            R.FALLBACK_SINGLE_CUSTOMER: _("a single customer: the model learns from several"),
+            R.FALLBACK_CANNOT_CHECK: _(
+                "too few recent invoices to check the model on: %(n_valid)s, of which %(n_late)s late "
+                "(%(min_per_class)s late and %(min_per_class)s on time needed)"
+            ),
+            R.FALLBACK_MODEL_ADDS_NOTHING: _(
+                "on the %(n_valid)s most recent invoices the model added nothing to the customers' own history"
+            ),
+            R.FALLBACK_BASELINE_BETTER: _(
+                "on the %(n_valid)s most recent invoices the customers' own late rates predicted better "
+                "(Brier score %(baseline_brier)s) than the model (%(model_brier)s)"
+            ),
+        }
+
+    def _risk_params(self, params):
+        """``params`` of a code formatted in the reader's language (amounts, ratios, rates)."""
+        digits = {"ratio": 1, "years": 1, "baseline_brier": 3, "model_brier": 3}
+        formatted = {}
+        for key, value in params.items():
+            if key == "rate":
+                formatted[key] = formatLang(self.env, value * 100, digits=0) + "\N{NO-BREAK SPACE}%"
+            elif isinstance(value, (int, float)):
+                formatted[key] = formatLang(self.env, value, digits=digits.get(key, 0))
+            else:
+                formatted[key] = value
+        return formatted
+
+    def _risk_text(self, labels, code, params):
+        label = labels.get(code)
+        return label % self._risk_params(params or {}) if label else code
+
+    def _risk_fallback_text(self, fallback):
+        """``fallback`` (a ``(code, params)`` pair) worded for the reader."""
+        return self._risk_text(self._risk_fallback_labels(), *fallback)
+
+    def _risk_reason_lines(self, data):
+        """The reasons of stored ``data`` (see ``_reason_data``) worded for the reader, one per line."""
+        labels = self._risk_reason_labels()
+        return [self._risk_text(labels, code, params) for code, params in (data or {}).get("reasons", ())]
+
+    def _risk_fallback_note(self, data):
+        """The sentence saying the stored ``data`` rests on the customers' own history, or False."""
+        fallback = (data or {}).get("fallback")
+        if not fallback:
+            return False
+        return self.env._(
+            "Simple estimate from the customer's own history, not the full model: %(reason)s.",
+            reason=self._risk_fallback_text(fallback),
+        )
+
+    def _write_partner_scores(self, company, scores, fallback_reason, today):
         """Store the customers' scores in one query; priority = late probability x overdue amount x days overdue.
+
+        The score and band describe how the customer pays; how overdue it is today only drives the
+        priority.
 
         The fields are company-dependent (a JSON object per column, keyed by company id): the
         company's key is set in each of them for all the customers at once, where ``write`` would
@@ -220,17 +322,15 @@ class DunningRiskScoring(models.AbstractModel):
         """
         if scores.empty:
             return
-        days_overdue = invoices.groupby("partner_id")["days_overdue"].max().reindex(scores.index)
-        segments = scores["segment"].astype(str).str.replace(" ", "_")
         columns = {
             "dunning_risk_score": ("int4", _finite(scores["risk_score"]).astype(int).tolist()),
             "dunning_risk_band": ("varchar", scores["risk_band"].tolist()),
             "dunning_expected_days_late": ("float8", _finite(scores["expected_days_late"]).tolist()),
             "dunning_priority": ("float8", np.round(
-                _finite(scores["late_probability"]) * _finite(scores["overdue_amount"]) * _finite(days_overdue), 0
+                _finite(scores["late_probability"]) * _finite(scores["overdue_amount"]) * _finite(scores["days_overdue"]), 0
             ).tolist()),
-            "dunning_segment": ("varchar", [key if key in SEGMENT_KEYS else None for key in segments]),
-            "dunning_risk_reasons": ("text", self._reason_texts(scores["reasons"], fallback_reason)),
+            "dunning_segment": ("varchar", scores["segment"].tolist()),
+            "dunning_risk_reason_data": ("text", _reason_data(scores["reasons"], fallback_reason)),
             "dunning_risk_date": ("date", [today] * len(scores)),
         }
         Partner = self.env["res.partner"]
@@ -271,16 +371,16 @@ class DunningRiskScoring(models.AbstractModel):
             """UPDATE account_move AS move
                   SET dunning_late_probability = scored.probability,
                       dunning_expected_pay_date = scored.pay_date,
-                      dunning_risk_reasons = scored.reasons,
+                      dunning_risk_reason_data = scored.reasons,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
-                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::text[])
+                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::jsonb[])
                       AS scored(id, probability, pay_date, reasons)
                 WHERE move.id = scored.id""",
             uid=self.env.uid,
             ids=[int(move_id) for move_id in invoices.index],
             probabilities=np.round(_finite(invoices["late_probability"]), 2).tolist(),
             dates=_dates(invoices["expected_pay_date"]),
-            reasons=self._reason_texts(invoices["reasons"], fallback_reason),
+            reasons=_reason_data(invoices["reasons"], fallback_reason),
         ))
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
@@ -294,10 +394,10 @@ class DunningRiskScoring(models.AbstractModel):
         Move.flush_model(INVOICE_RISK_FIELDS)
         self.env.cr.execute(SQL(
             """UPDATE account_move
-                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reasons = NULL,
+                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reason_data = NULL,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                 WHERE company_id = %(company)s
-                  AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reasons IS NOT NULL)
+                  AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reason_data IS NOT NULL)
                   AND id != ALL(%(scored)s::int[])""",
             uid=self.env.uid,
             company=company.id,

@@ -1,5 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
 from collections import defaultdict
 from datetime import timedelta
 from functools import cache
@@ -22,8 +23,8 @@ OPEN_INVOICE_DOMAIN = [
     ("payment_state", "not in", ("in_payment", "paid", "reversed", "blocked", "invoicing_legacy")),
 ]
 
+# Labels of the risk package's band and segment codes (risk.BAND_NAMES, risk.SEGMENT_CODES).
 RISK_BANDS = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
-# Behaviour segments named by the risk package, as selection keys ("chronic late" -> "chronic_late").
 RISK_SEGMENTS = [
     ("reliable", "Reliable"),
     ("slow_but_steady", "Slow but Steady"),
@@ -96,7 +97,8 @@ class ResPartner(models.Model):
     )
     dunning_risk_score = fields.Integer(
         string="Risk Score", company_dependent=True, readonly=True, groups=RISK_GROUPS,
-        help="Late-payment risk from 0 (always on time) to 100.",
+        help="How this customer pays, from 0 (always on time) to 100: the chance that its open invoices "
+        "and its next one are paid late, from its payment history. How overdue it is today is in the priority.",
     )
     dunning_risk_band = fields.Selection(
         RISK_BANDS, string="Risk Band", company_dependent=True, readonly=True, groups=RISK_GROUPS
@@ -111,10 +113,26 @@ class ResPartner(models.Model):
     dunning_segment = fields.Selection(
         RISK_SEGMENTS, string="Payment Segment", company_dependent=True, readonly=True, groups=RISK_GROUPS
     )
+    # JSON of the risk package's reason and fallback codes with their parameters (see
+    # dunning.risk.scoring), worded in the reader's language by the two computed fields below.
+    dunning_risk_reason_data = fields.Text(company_dependent=True, readonly=True, groups=RISK_GROUPS)
     dunning_risk_reasons = fields.Text(
-        string="Risk Reasons", company_dependent=True, readonly=True, groups=RISK_GROUPS
+        string="Risk Reasons", compute="_compute_dunning_risk_texts", groups=RISK_GROUPS
+    )
+    dunning_risk_fallback = fields.Text(
+        string="Scoring Method", compute="_compute_dunning_risk_texts", groups=RISK_GROUPS,
+        help="Set when the late-payment model fell back to each customer's own history, and why.",
     )
     dunning_risk_date = fields.Date(string="Scored On", company_dependent=True, readonly=True, groups=RISK_GROUPS)
+
+    @api.depends("dunning_risk_reason_data")
+    @api.depends_context("company", "lang")
+    def _compute_dunning_risk_texts(self):
+        scoring = self.env["dunning.risk.scoring"]
+        for partner in self:
+            data = json.loads(partner.dunning_risk_reason_data or "null")
+            partner.dunning_risk_reasons = "\n".join(scoring._risk_reason_lines(data)) or False
+            partner.dunning_risk_fallback = scoring._risk_fallback_note(data)
 
     @api.depends("child_ids.type", "child_ids.active", "commercial_partner_id")
     def _compute_dunning_contact_id(self):

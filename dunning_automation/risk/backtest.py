@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
+from .bands import BAND_NAMES, default_band_of
 from .features import build_features, known_outcomes, validate_frame
-from .scorer import BAND_NAMES, DEFAULT_BAND_EDGES, PROB_FLOOR, LatePaymentModel
+from .model import PROB_FLOOR, LatePaymentModel
 
 _logger = logging.getLogger(__name__)
 
 METHODS = ("model", "baseline")
+# Known outcomes before the first fold, unless the history is too short for it.
+DEFAULT_MIN_LABELLED = 300
 
 
 @dataclass
@@ -84,11 +87,12 @@ def _baseline(clean, as_of, rows):
     return proba, pay
 
 
-def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_params=None):
+def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_params=None):
     """Rolling-origin evaluation of :class:`LatePaymentModel` and a baseline.
 
     At each fold date from ``start`` (default: the first period start with at
-    least ``min_labelled`` known outcomes) the model is refitted with
+    least ``min_labelled`` known outcomes; by default 300, or half of the
+    outcomes known at the end on a shorter history) the model is refitted with
     ``as_of`` = fold date and scores each invoice issued before the next fold
     date on its invoice date, from the history known that day (see
     ``LatePaymentModel.predict(at_issue=True)``).  Scored invoices are
@@ -109,6 +113,8 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
     outcomes = known_outcomes(clean, outcome_date).set_index("invoice_id")
     periods = pd.date_range(clean["invoice_date"].min().normalize(), outcome_date, freq=freq)
     if start is None:
+        if min_labelled is None:
+            min_labelled = max(1, min(DEFAULT_MIN_LABELLED, len(outcomes) // 2))
         enough = [d for d in periods if len(known_outcomes(clean, d)) >= min_labelled]
         if not enough:
             raise ValueError(f"no fold date with {min_labelled} known outcomes; pass start explicitly")
@@ -140,9 +146,7 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=300, model_par
                 "model_pay_date": pred["expected_pay_date"].to_numpy(),
                 "baseline_pay_date": base_pay,
                 "model_band": pred["risk_band"].to_numpy(),
-                "baseline_band": np.asarray(BAND_NAMES, dtype=object)[
-                    np.searchsorted(DEFAULT_BAND_EDGES, np.rint(base_p * 100), side="right") - 1
-                ],
+                "baseline_band": default_band_of(np.rint(base_p * 100)),
             }
         )
         for method in METHODS:

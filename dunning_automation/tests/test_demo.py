@@ -23,3 +23,24 @@ class TestDunningDemo(TransactionCase):
         self.assertEqual(reliable.dunning_segment, "reliable")
         self.assertIn("pays 30 days late on average", late.dunning_risk_reasons)
         self.assertGreater(late.dunning_priority, slow.dunning_priority)
+
+    def test_demo_bands_follow_payment_behaviour(self):
+        """The reliable customer has an overdue invoice too: its band says how it pays, its priority
+        how overdue it is."""
+        reliable, late, slow = (self._demo(name) for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar"))
+        self.assertTrue(reliable.dunning_amount_overdue, "the demo's reliable customer has something overdue")
+        bands = ["low", "medium", "high", "critical"]
+        self.assertLess(bands.index(reliable.dunning_risk_band), bands.index(late.dunning_risk_band))
+        self.assertLess(reliable.dunning_risk_score, slow.dunning_risk_score)
+        self.assertLess(slow.dunning_risk_score, late.dunning_risk_score)
+        self.assertNotEqual(reliable.dunning_risk_band, "critical")
+        self.assertGreater(reliable.dunning_priority, 0, "on the worklist all the same")
+
+    def test_demo_backtest_with_defaults(self):
+        """Dunning > Risk Model Backtest, Run Backtest without changing anything."""
+        self._demo("demo_partner_elm")
+        wizard = self.env["dunning.risk.backtest"].create({})
+        wizard.action_run()
+        self.assertFalse(wizard.message)
+        self.assertIn("were paid late", wizard.result_html)
+        self.assertIn("ROC AUC", wizard.result_html)

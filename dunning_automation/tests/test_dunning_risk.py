@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
@@ -44,7 +45,10 @@ class DunningRiskCommon(DunningCommon):
             return self.env["dunning.risk.scoring"]._score_company(company or self.company)
 
     def _risk(self, partner, company=None):
-        return partner.with_company(company or self.company).read(list(RISK_FIELDS))[0]
+        """The partner's stored scores and their wording (reasons, fallback note) in ``company``."""
+        return partner.with_company(company or self.company).read(
+            [*RISK_FIELDS, "dunning_risk_reasons", "dunning_risk_fallback"]
+        )[0]
 
 
 @tagged("post_install", "-at_install")
@@ -156,7 +160,9 @@ class TestDunningRiskScoring(DunningRiskCommon):
             min(bands.index(r["dunning_risk_band"]) for r in late),
             max(bands.index(r["dunning_risk_band"]) for r in reliable),
         )
-        self.assertIn("days overdue", late[0]["dunning_risk_reasons"])
+        self.assertIn("pays", late[0]["dunning_risk_reasons"], "how it pays")
+        self.assertNotIn("overdue", " ".join(r["dunning_risk_reasons"] for r in reliable))
+        self.assertFalse(any(r["dunning_risk_fallback"] for r in reliable + late), "the model, not an estimate")
         self.assertEqual({r["dunning_segment"] for r in late}, {"chronic_late"})
         # collector worklist: customers with something overdue, most urgent first
         worklist = self.env["res.partner"].with_company(self.company).search(
@@ -187,14 +193,14 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertFalse(any(excluded_invoice[name] for name in INVOICE_RISK_FIELDS), "its invoices neither")
         self.assertFalse(any(paid_invoice[name] for name in INVOICE_RISK_FIELDS), "paid since the last scoring")
         self.assertTrue(all(open_invoice[name] for name in INVOICE_RISK_FIELDS))
-        self.assertTrue(open_invoice["dunning_risk_reasons"].startswith("already 20 days overdue"))
+        self.assertTrue(self.overdue[2].dunning_risk_reasons.startswith("already 20 days overdue"))
 
     def test_scores_per_company(self):
         other = self.setup_other_company()["company"]
         self._score()
         self.assertFalse(self._risk(self.late[0], other)["dunning_risk_date"], "not scored in the other company")
         result = self._score(other)
-        self.assertIn("insufficient data", result["fallback"])
+        self.assertEqual(result["fallback"], ("no_invoice", {}))
         self.assertTrue(self._risk(self.late[0])["dunning_risk_date"], "the first company's scores are kept")
 
     def test_cron_scores_every_company(self):
@@ -217,6 +223,11 @@ class TestDunningRiskScoring(DunningRiskCommon):
         company = {"company_id": self.company.id, "company_ids": self.company.ids}
         accountant = new_test_user(self.env, login="risk_invoicing", groups="account.group_account_invoice", **company)
         manager = new_test_user(self.env, login="risk_manager", groups="account.group_account_manager", **company)
+        menu = self.env.ref("dunning_automation.menu_dunning_retrain_risk")
+        admin = self.env.ref("base.user_admin")
+        for user in (manager, admin):
+            self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids(), user.login)
+        self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(accountant)._visible_menu_ids())
         with freeze_time(TODAY):
             with self.assertRaises(AccessError):
                 menu_action.with_user(accountant).run()
@@ -244,8 +255,30 @@ class TestDunningRiskScoring(DunningRiskCommon):
             action = self.env["dunning.risk.scoring"].with_user(manager).action_retrain_current_company()
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("1 customers and 1 open invoices scored", action["params"]["message"])
-        self.assertIn("Simple estimates only: insufficient data", action["params"]["message"])
-        self.assertIn("not the full model", self._risk(self.customer)["dunning_risk_reasons"])
+        self.assertIn(
+            "Simple estimates only: not enough history: 1 invoices paid or overdue, 30 needed.", action["params"]["message"]
+        )
+        self.assertIn("not the full model", self._risk(self.customer)["dunning_risk_fallback"])
+
+    def test_reasons_in_reader_language(self):
+        """Stored as codes, worded when read: a French user reads French, an English one English."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["dunning_automation"], ["fr_FR"], overwrite=True)
+        self._score()
+        late = self.late[0].with_company(self.company)
+        english = late.dunning_risk_reasons
+        french = late.with_context(lang="fr_FR").dunning_risk_reasons
+        self.assertIn("pays", english)
+        self.assertNotEqual(french, english)
+        self.assertIn("paie en moyenne", french)
+        self.assertIn("déjà en retard de 20 jours", self.overdue[0].with_context(lang="fr_FR").dunning_risk_reasons)
+        # the fallback note too
+        (self.late | self.reliable).dunning_risk_excluded = True
+        self._invoice(self.customer, days(-5), invoice_date=days(-35))
+        self._score()
+        note = self.customer.with_company(self.company).with_context(lang="fr_FR").dunning_risk_fallback
+        self.assertIn("historique", note)
+        self.assertNotIn("history", note)
 
     def test_writes_do_not_grow_with_customers(self):
         """Scores are written in a fixed number of queries, however many customers and invoices."""
@@ -268,10 +301,12 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertLess(six_customers, 20)
 
     def test_backtest_wizard(self):
-        wizard = self.env["dunning.risk.backtest"].create({"min_labelled": 30})
+        """With its defaults, on a year of history: metrics next to what they mean for collections."""
+        wizard = self.env["dunning.risk.backtest"].create({})
         wizard.action_run()
         self.assertFalse(wizard.message)
-        for text in ("Model", "Baseline", "ROC AUC", "Brier"):
+        for text in ("Model", "Baseline", "ROC AUC", "Brier", "invoices scored high risk", "were paid late",
+                     "days off on average"):
             self.assertIn(text, wizard.result_html)
         wizard.min_labelled = 10000
         wizard.action_run()
@@ -285,17 +320,21 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
 
     def test_no_invoice(self):
         result = self._score()
-        self.assertIn("insufficient data", result["fallback"])
+        self.assertEqual(result["fallback"], ("no_invoice", {}))
         self.assertEqual(result["partners"], 0)
 
     def test_insufficient_data(self):
         self._paid_invoice(self.customer, days(-100), 5)
         open_invoice = self._invoice(self.other_customer, days(-5), invoice_date=days(-35))
         result = self._score()
-        self.assertIn("insufficient data", result["fallback"])
+        self.assertEqual(result["fallback"][0], "insufficient_data")
         for partner in self.customer | self.other_customer:
             risk = self._risk(partner)
-            self.assertIn("not the full model", risk["dunning_risk_reasons"])
+            self.assertEqual(
+                risk["dunning_risk_fallback"],
+                "Simple estimate from the customer's own history, not the full model: "
+                "not enough history: 2 invoices paid or overdue, 30 needed.",
+            )
             self.assertTrue(0 <= risk["dunning_risk_score"] <= 100)
             self.assertTrue(math.isfinite(risk["dunning_expected_days_late"]))
         reasons = open_invoice.dunning_risk_reasons.splitlines()
@@ -314,7 +353,7 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
         self._invoice(self.other_customer, days(60), invoice_date=days(30))
         result = self._score()
         self.assertEqual(result["rejected"], 1, "the future invoice is not history yet")
-        self.assertIn("insufficient data", result["fallback"])
+        self.assertEqual(result["fallback"][0], "no_invoice")
         self.assertFalse(self._risk(self.customer)["dunning_risk_date"])
 
     def test_due_date_before_invoice_date_left_out(self):
@@ -395,3 +434,37 @@ class TestDunningRiskPolicy(DunningRiskCommon):
             with self.assertRaises(AccessError):
                 Move.with_user(portal)._check_field_access(Move._fields[name], "read")
             Move.with_user(accountant)._check_field_access(Move._fields[name], "read")
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRiskUi(HttpCase):
+    """Dunning > Retrain Risk Model and Dunning > Risk Model Backtest, clicked in Chromium by the admin."""
+
+    def test_retrain_and_backtest_from_the_menu(self):
+        company = self.env.ref("base.main_company")
+        reliable, late = self.env["res.partner"].create(
+            [{"name": "Tour Reliable Payer", "is_company": True}, {"name": "Tour Late Payer", "is_company": True}]
+        )
+        # a year of paid invoices, dated from the day the browser runs
+        company._dunning_demo_payment_history({
+            reliable.id: [-3, -1, 0, -2, -4, 0, -1, -3, 0, -2, -1, 0],
+            late.id: [25, 31, 18, 40, 22, 35, 28, 19, 44, 30, 26, 33],
+        })
+        due = fields.Date.context_today(late) - timedelta(days=15)
+        overdue = self.env["account.move"].create({
+            "move_type": "out_invoice",
+            "partner_id": late.id,
+            "invoice_date": due - timedelta(days=30),
+            "invoice_date_due": due,
+            "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 900.0, "tax_ids": []})],
+        })
+        overdue.action_post()
+        late.with_company(company).dunning_risk_date = False
+        self.start_tour("/odoo", "dunning_risk_retrain_backtest", login="admin")
+        scored = late.with_company(company)
+        self.assertEqual(scored.dunning_risk_date, fields.Date.context_today(scored), "retrained by the tour")
+        self.assertGreater(scored.dunning_priority, 0)
+        bands = ["low", "medium", "high", "critical"]
+        self.assertLess(
+            bands.index(reliable.with_company(company).dunning_risk_band), bands.index(scored.dunning_risk_band)
+        )

@@ -20,16 +20,19 @@ from odoo.tests import BaseCase, tagged
 from odoo.addons.dunning_automation.risk import (
     BAND_NAMES,
     PREDICTION_COLUMNS,
+    SEGMENT_CODES,
     LatePaymentModel,
+    Reason,
     backtest,
     known_outcomes,
     make_synthetic_history,
     validate_frame,
 )
+from odoo.addons.dunning_automation.risk import reasons as R
 from odoo.addons.dunning_automation.risk.__main__ import main as risk_cli
 
 AS_OF = pd.Timestamp("2024-07-01")
-SEGMENTS = {"reliable", "slow but steady", "chronic late", "new customer", "large exposure at risk"}
+SEGMENTS = set(SEGMENT_CODES)
 
 
 class RiskCase(BaseCase):
@@ -102,8 +105,20 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue(self.pred["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
         overdue = self.pred[self.pred["days_overdue"] > 0]
         self.assertTrue((overdue["late_probability"] == 1).all())
-        self.assertTrue(overdue["reasons"].map(lambda r: r[0].startswith("already")).all())
+        self.assertTrue((overdue["behaviour_probability"] < 1).all(), "what the behaviour says, before that rule")
+        self.assertTrue(
+            overdue.apply(lambda r: r["reasons"][0] == (R.REASON_DAYS_OVERDUE, {"days": r["days_overdue"]}), axis=1).all()
+        )
         self.assertTrue(set(self.pred["risk_band"]) <= set(BAND_NAMES))
+
+    def test_reasons_are_codes(self):
+        """Reasons leave the package as codes with JSON parameters: the caller words them."""
+        codes = {value for name, value in vars(R).items() if name.startswith("REASON_") and isinstance(value, str)}
+        for reasons in [*self.pred["reasons"], *self.partners["reasons"]]:
+            for reason in reasons:
+                self.assertIsInstance(reason, Reason)
+                self.assertIn(reason.code, codes)
+                self.assertEqual(json.loads(json.dumps(reason)), [reason.code, reason.params])
 
     def test_recovers_planted_effect(self):
         scored = self.partners.join(self.truth.set_index("partner_id"))
@@ -173,9 +188,26 @@ class TestLatePaymentModel(RiskCase):
         self.assertGreater(disputed.sum(), 10)
         gain = (known["late_probability"] - unknown["late_probability"])[disputed]
         self.assertGreater(gain.mean(), 0.1)
-        says_disputed = known["reasons"].map(lambda reasons: "invoice is disputed" in reasons).to_numpy()
+        says_disputed = known["reasons"].map(lambda reasons: Reason(R.REASON_DISPUTED) in reasons).to_numpy()
         self.assertTrue(says_disputed[disputed].any())
         self.assertFalse(says_disputed[~disputed].any())
+
+    def test_partner_band_is_behaviour_not_overdue(self):
+        """An overdue invoice does not make a customer certain to pay late: the band follows how it pays."""
+        kinds = self.partners.join(self.truth.set_index("partner_id"))
+        reliable_overdue = kinds[(kinds["kind"] == "reliable") & (kinds["n_overdue"] > 0)]
+        self.assertGreaterEqual(len(reliable_overdue), 5, "the synthetic history has reliable customers with overdue invoices")
+        self.assertTrue((self.partners["days_overdue"] > 0).any())
+        self.assertLess(reliable_overdue["late_probability"].max(), 0.75)
+        self.assertFalse((reliable_overdue["risk_band"] == "critical").any())
+        bands = list(BAND_NAMES)
+        rank = kinds["risk_band"].map(bands.index)
+        self.assertLess(rank[kinds["kind"] == "reliable"].mean() + 1.5, rank[kinds["kind"] == "chronic late"].mean())
+        self.assertLess((self.partners["risk_band"] == "critical").mean(), 0.5, "bands separate the customers")
+        # the next invoice's reasons: how the customer pays, never how overdue it is today
+        self.assertFalse(
+            self.partners["reasons"].map(lambda reasons: any(r.code == R.REASON_DAYS_OVERDUE for r in reasons)).any()
+        )
 
     def test_bands_monotone(self):
         bands = self.model.bands_
@@ -192,12 +224,12 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue(pd.api.types.is_integer_dtype(p["risk_score"]))
         self.assertTrue(set(p["segment"]) <= SEGMENTS)
         self.assertTrue(set(self.model.segments_["segment"]) <= SEGMENTS)
-        self.assertTrue((p.loc[p["n_paid_invoices"] < 3, "segment"] == "new customer").all())
+        self.assertTrue((p.loc[p["n_paid_invoices"] < 3, "segment"] == "new_customer").all())
         kinds = p.join(self.truth.set_index("partner_id"))
         established = kinds[kinds["n_paid_invoices"] >= 3]
         chronic = established.loc[established["kind"] == "chronic late", "segment"]
         reliable = established.loc[established["kind"] == "reliable", "segment"]
-        self.assertGreater((chronic == "chronic late").mean(), 0.7)
+        self.assertGreater((chronic == "chronic_late").mean(), 0.7)
         self.assertGreater((reliable == "reliable").mean(), 0.6)
         self.assertTrue(p["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
         reused = self.model.score_partners(self.frame, AS_OF, invoice_scores=self.pred)
@@ -236,7 +268,7 @@ class TestBaselineGuard(RiskCase):
 
         frame = make_synthetic_history(100, 3000, seed=4)
         model = KnowNothing().fit(frame, AS_OF)
-        self.assertTrue(model.fallback_reason_.startswith("baseline preferred"), model.fallback_reason_)
+        self.assertIn(model.fallback_reason_.code, (R.FALLBACK_MODEL_ADDS_NOTHING, R.FALLBACK_BASELINE_BETTER))
         self.assertIsNone(model.classifier_)
         self.assertEqual(model.pay_date_model_weight_, 0.0)
         pred = model.predict(frame, AS_OF)
@@ -273,20 +305,20 @@ class TestRobustness(RiskCase):
         as_of = frame["invoice_date"].max()
         model, pred = self._fit_predict(frame, as_of)
         self.assertLess(model.n_labelled_, 30)
-        self.assertTrue(model.fallback_reason_.startswith("insufficient data"))
+        self.assertEqual(model.fallback_reason_.code, R.FALLBACK_INSUFFICIENT_DATA)
         self.assertTrue(len(pred))
 
     def test_no_paid_invoice(self):
         frame = self.frame.iloc[:50].assign(paid_date=pd.NaT)
         model, pred = self._fit_predict(frame, frame["invoice_date"].min() + pd.Timedelta(days=10))
-        self.assertEqual(model.fallback_reason_, "insufficient data: 0 labelled invoices (need 30)")
+        self.assertEqual(model.fallback_reason_, (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}))
         self.assertTrue(np.allclose(pred["late_probability"], 0.5))
 
     def test_no_history_before_as_of(self):
         """Every invoice issued after the training date: a prior, not a crash."""
         frame = self.frame.iloc[:50]
         model = LatePaymentModel().fit(frame, frame["invoice_date"].min() - pd.Timedelta(days=1))
-        self.assertEqual(model.fallback_reason_, "insufficient data: 0 labelled invoices (need 30)")
+        self.assertEqual(model.fallback_reason_, (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}))
         as_of = frame["invoice_date"].max()
         _assert_no_nan(self, model.predict(frame, as_of))
         self.assertFalse(model.score_partners(frame, as_of)["risk_score"].isna().any())
@@ -294,11 +326,11 @@ class TestRobustness(RiskCase):
     def test_single_class(self):
         on_time = self.frame.assign(paid_date=self.frame["due_date"] - pd.Timedelta(days=1))
         model, pred = self._fit_predict(on_time, AS_OF)
-        self.assertEqual(model.fallback_reason_, "single class: no late payment in history")
+        self.assertEqual(model.fallback_reason_, Reason(R.FALLBACK_NO_LATE))
         self.assertLess(pred["late_probability"].max(), 0.2)
         always_late = self.frame.assign(paid_date=self.frame["due_date"] + pd.Timedelta(days=9))
         model, pred = self._fit_predict(always_late, AS_OF)
-        self.assertEqual(model.fallback_reason_, "single class: every labelled invoice was late")
+        self.assertEqual(model.fallback_reason_, Reason(R.FALLBACK_ALL_LATE))
         self.assertGreater(pred["late_probability"].min(), 0.8)
 
     def test_no_customer_history(self):
@@ -316,7 +348,7 @@ class TestRobustness(RiskCase):
     def test_single_customer(self):
         frame = self.frame.assign(partner_id="P1")
         model, pred = self._fit_predict(frame, AS_OF)
-        self.assertTrue(model.fallback_reason_.startswith("single customer"))
+        self.assertEqual(model.fallback_reason_, Reason(R.FALLBACK_SINGLE_CUSTOMER))
         self.assertEqual(pred["partner_id"].unique().tolist(), ["P1"])
 
     def test_nan_inputs(self):
@@ -383,6 +415,15 @@ class TestBacktest(RiskCase):
         self.assertGreater(summary.loc["model", "auc"], 0.8)
         rates = summary.loc["model", [f"late_rate_{b}" for b in BAND_NAMES]].dropna().to_numpy(dtype=float)
         self.assertTrue((np.diff(rates) > 0).all())
+
+    def test_default_start_on_a_short_history(self):
+        """Without a start, a history too short for 300 known outcomes starts at half of those it has."""
+        short = make_synthetic_history(10, 240, seed=5, start="2023-01-01", end="2023-12-31")
+        with self.assertRaises(ValueError):
+            backtest(short, min_labelled=300)
+        result = backtest(short, freq="2MS")
+        self.assertEqual(list(result.summary.index), ["model", "baseline"])
+        self.assertGreater(result.summary.at["model", "n_invoices"], 0)
 
     def test_cli(self):
         small = make_synthetic_history(60, 1000, seed=11, start="2023-01-01", end="2023-12-31")

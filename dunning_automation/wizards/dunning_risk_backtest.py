@@ -5,6 +5,7 @@ import math
 from markupsafe import Markup
 
 from odoo import fields, models
+from odoo.tools import formatLang
 
 from .. import risk
 from ..models.dunning_risk_scoring import single_threaded
@@ -19,9 +20,8 @@ class DunningRiskBacktest(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
     min_labelled = fields.Integer(
         string="Minimum History",
-        default=300,
-        required=True,
-        help="The first month tested is the first with this many invoices whose outcome is known.",
+        help="The first month tested is the first with this many invoices whose outcome is known. "
+        "Empty: 300, or half of the invoices whose outcome is known on a shorter history.",
     )
     result_html = fields.Html(string="Results", readonly=True, sanitize=False)
     message = fields.Text(readonly=True)
@@ -42,14 +42,17 @@ class DunningRiskBacktest(models.TransientModel):
             )
         try:
             with single_threaded():
-                result = risk.backtest(frame, min_labelled=self.min_labelled)
+                result = risk.backtest(frame, min_labelled=self.min_labelled or None)
         except ValueError as error:
             messages.insert(
                 0, self.env._("Not enough history to backtest the risk model: %(error)s.", error=error)
             )
             self.write({"result_html": False, "message": "\n".join(messages)})
         else:
-            self.write({"result_html": self._summary_html(result.summary), "message": "\n".join(messages) or False})
+            self.write({
+                "result_html": self._explanation_html(result) + self._summary_html(result.summary),
+                "message": "\n".join(messages) or False,
+            })
         return self._get_records_action(target="new")
 
     def _metrics(self):
@@ -66,6 +69,59 @@ class DunningRiskBacktest(models.TransientModel):
             ("late_rate_high", _("Late rate, high band"), "{:.0%}"),
             ("late_rate_critical", _("Late rate, critical band"), "{:.0%}"),
         ]
+
+    def _explanation_html(self, result):
+        """The backtest's outcome in an accounts-receivable manager's words, above the metrics."""
+        predictions, summary = result.predictions, result.summary
+        high = predictions["model_band"].isin(("high", "critical"))
+        low = predictions["model_band"] == "low"
+
+        def pct(share):
+            return formatLang(self.env, share * 100, digits=0)
+
+        sentences = [
+            self.env._(
+                "%(invoices)s invoices of %(months)s months were each scored the day they were issued, "
+                "from what was known that day, then compared with how they were paid.",
+                invoices=len(predictions),
+                months=int(summary.at["model", "n_folds"]),
+            )
+        ]
+        if high.any():
+            sentences.append(self.env._(
+                "Of the %(count)s invoices scored high risk, %(late)s %% were paid late.",
+                count=int(high.sum()), late=pct(predictions.loc[high, "late"].mean()),
+            ))
+        if low.any():
+            sentences.append(self.env._(
+                "Of the %(count)s invoices scored low risk, %(late)s %% were paid late.",
+                count=int(low.sum()), late=pct(predictions.loc[low, "late"].mean()),
+            ))
+        auc = float(summary.at["model", "auc"])
+        if math.isfinite(auc):
+            sentences.append(self.env._(
+                "Given one invoice paid late and one paid on time, the model gave the late one the higher "
+                "risk %(auc)s %% of the time (each customer's own late rate: %(baseline)s %%).",
+                auc=pct(auc), baseline=pct(float(summary.at["baseline", "auc"])),
+            ))
+        mae = float(summary.at["model", "pay_date_mae_days"])
+        if math.isfinite(mae):
+            sentences.append(self.env._(
+                "Expected pay dates were %(days)s days off on average (from each customer's usual delay: "
+                "%(baseline)s days).",
+                days=formatLang(self.env, mae, digits=0),
+                baseline=formatLang(self.env, float(summary.at["baseline", "pay_date_mae_days"]), digits=0),
+            ))
+        fallbacks = int(result.folds["fallback_reason"].notna().sum())
+        if fallbacks:
+            sentences.append(self.env._(
+                "In %(count)s of these months the model had too little history and used each customer's "
+                "own history instead.",
+                count=fallbacks,
+            ))
+        return Markup("<div class='o_dunning_backtest_explanation'>%s</div>") % Markup().join(
+            Markup("<p>%s</p>") % sentence for sentence in sentences
+        )
 
     def _summary_html(self, summary):
         def cell(value, number_format):

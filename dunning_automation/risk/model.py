@@ -1,13 +1,12 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Late-payment model: invoice probabilities, partner scores, bands, segments."""
+"""Late-payment model: invoice probabilities and pay dates, customer behaviour scores."""
 
 import logging
 
 import numpy as np
 import pandas as pd
 from scipy.special import logit
-from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
@@ -15,55 +14,25 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit, cross_val_predict
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OrdinalEncoder
 
+from . import reasons as R
+from .bands import fit_bands
 from .features import NUMERIC_FEATURES, build_features, known_outcomes, validate_frame
+from .segments import assign_segments
 
 _logger = logging.getLogger(__name__)
 
-BAND_NAMES = ("low", "medium", "high", "critical")
-DEFAULT_BAND_EDGES = (0, 25, 50, 75, 101)
 PROB_FLOOR = 0.001
 MAX_DAYS_LATE = 180.0
 N_TIME_SPLITS = 3
 _PAY_DATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-NEW_CUSTOMER_PAID = 3
-_LIFT_PRIOR = 20.0
-_MIN_LIFT = 1.15
 _IMPORTANCE_SAMPLE = 1500
-
-REASON_GROUPS = (
-    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share", "recent_late_share")),
-    ("recent_late", ("late_last_90_count",)),
-    (
-        "days_late",
-        (
-            "hist_mean_days_late",
-            "hist_median_days_late",
-            "hist_mean_pos_days_late",
-            "hist_std_days_late",
-            "hist_mean_days_to_settle",
-            "hist_median_days_to_settle",
-            "last_few_mean_days_late",
-        ),
-    ),
-    ("payment_recency", ("days_since_last_payment",)),
-    ("overdue_30", ("overdue_30_count",)),
-    ("overdue", ("overdue_count", "overdue_amount")),
-    ("open_exposure", ("open_count", "open_amount")),
-    ("amount_ratio", ("amount_ratio",)),
-    ("amount", ("log_amount",)),
-    ("tenure", ("tenure_days",)),
-    ("history_length", ("hist_paid_count",)),
-    ("terms", ("payment_term_days",)),
-    ("disputed", ("disputed",)),
-    ("dispute_history", ("hist_dispute_count",)),
-    ("country", ("country",)),
-)
 
 PREDICTION_COLUMNS = (
     "partner_id",
     "late_probability",
+    "behaviour_probability",
     "expected_days_late",
     "expected_pay_date",
     "days_overdue",
@@ -79,93 +48,6 @@ def _day(value):
     return (ts.tz_convert(None) if ts.tz is not None else ts).normalize()
 
 
-def _plural(n, word):
-    return f"{n:.0f} {word}{'' if round(n) == 1 else 's'}"
-
-
-def _reason_texts(group, x):
-    """Plain-English wording of a reason group for the feature rows ``x``.
-
-    ``None`` marks a value that cannot honestly be worded as a risk (e.g. an
-    on-time history that only looks risky next to very early payers).
-    """
-    out = []
-    for r in x.itertuples(index=False):
-        if group == "late_history":
-            text = (
-                f"paid {r.last_n_late:.0f} of its last {r.last_n_count:.0f} invoices late"
-                if r.last_n_late
-                else "no payment history yet"
-                if not r.last_n_count
-                else None
-            )
-        elif group == "days_late":
-            m = r.hist_mean_days_late
-            text = (
-                "no payment history yet"
-                if np.isnan(m)
-                else f"pays {m:.0f} days late on average"
-                if m >= 0.5
-                else None
-            )
-        elif group == "recent_late":
-            text = f"{_plural(r.late_last_90_count, 'invoice')} paid late in the last 90 days"
-        elif group == "payment_recency":
-            text = (
-                "no payment received yet"
-                if np.isnan(r.days_since_last_payment)
-                else f"no payment received for {r.days_since_last_payment:.0f} days"
-            )
-        elif group == "overdue_30":
-            text = f"{_plural(r.overdue_30_count, 'invoice')} already 30+ days overdue"
-        elif group == "overdue":
-            text = f"{_plural(r.overdue_count, 'invoice')} overdue ({r.overdue_amount:,.0f} in total)"
-        elif group == "open_exposure":
-            text = f"{r.open_amount:,.0f} already open across {_plural(r.open_count, 'invoice')}"
-        elif group == "amount_ratio":
-            text = (
-                "no earlier invoice to compare the amount with"
-                if np.isnan(r.amount_ratio)
-                else f"amount is {r.amount_ratio:.1f}x its usual invoice"
-            )
-        elif group == "amount":
-            text = f"invoice amount ({r.amount:,.0f}) is in a range that often pays late"
-        elif group == "tenure":
-            text = (
-                "first invoice from this customer"
-                if r.tenure_days == 0
-                else f"new customer (first invoice {r.tenure_days:.0f} days ago)"
-                if r.tenure_days < 365
-                else f"customer for {r.tenure_days / 365:.1f} years"
-            )
-        elif group == "history_length":
-            text = (
-                "no paid invoice on record yet"
-                if r.hist_paid_count == 0
-                else f"{_plural(r.hist_paid_count, 'paid invoice')} on record"
-            )
-        elif group == "terms":
-            text = f"payment terms of {r.payment_term_days:.0f} days"
-        elif group == "disputed":
-            text = "invoice is disputed"
-        elif group == "dispute_history":
-            text = f"{_plural(r.hist_dispute_count, 'earlier invoice')} disputed"
-        else:
-            text = f"customers in {r.country} pay late more often"
-        out.append(text)
-    return out
-
-
-def _segment_name(late_share, mean_days, overdue_z, overdue_amount):
-    """Name a behaviour profile (a centroid or a single partner)."""
-    if (late_share >= 0.5 and mean_days >= 10) or mean_days >= 20:
-        return "chronic late"
-    if overdue_z >= 1.0 and overdue_amount > 0:
-        return "large exposure at risk"
-    if late_share >= 0.25:
-        return "slow but steady"
-    return "reliable"
-
 
 class LatePaymentModel:
     """Calibrated late-payment classifier plus days-to-payment regressor.
@@ -176,9 +58,11 @@ class LatePaymentModel:
     customer's own smoothed late rate and median days to payment), blended
     with it, and dropped when the prior does as well.  With too little or
     degenerate data, or when the prior wins, the model falls back to the prior
-    and says why in ``fallback_reason_``.
+    and says why in ``fallback_reason_``.  Reasons, bands and segments are
+    codes with parameters (:mod:`.reasons`, :mod:`.bands`, :mod:`.segments`).
 
-    Fitted attributes: ``as_of_``, ``fallback_reason_`` (None when the
+    Fitted attributes: ``as_of_``, ``fallback_reason_`` (a
+    :class:`~.reasons.Reason` with a ``FALLBACK_*`` code; None when the
     scikit-learn models are used), ``n_labelled_``, ``base_rate_``,
     ``base_settle_days_`` (portfolio median days from invoice to payment),
     ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
@@ -187,7 +71,8 @@ class LatePaymentModel:
     it added nothing, None when the raw prior is used), ``pay_date_model_weight_`` (share of the regressor in the pay
     date, the rest is the customer's median delay), ``validation_`` (model vs
     prior on the out-of-time predictions: AUC, Brier, pay-date MAE; None
-    when not checked), ``bands_``, ``rejected_`` (rows refused by validation
+    when not checked), ``bands_`` (table of the fitted bands, see
+    :func:`~.bands.fit_bands`), ``rejected_`` (rows refused by validation
     in the last frame given to fit/predict/score_partners),
     ``feature_importances_`` (permutation importance, computed lazily) and,
     after ``score_partners``, ``segments_``.
@@ -238,7 +123,7 @@ class LatePaymentModel:
         self.classifier_ = self.regressor_ = self.calibrator_ = None
         self.validation_ = None
         self.pay_date_model_weight_ = 0.0
-        self._lift_tables = {}
+        self._lift_tables = None
         self._importances = None
         partners = labelled["partner_id"].to_numpy()
         self.fallback_reason_ = self._fallback_reason(y, len(set(partners))) or self._fit_models(
@@ -248,10 +133,11 @@ class LatePaymentModel:
         if self.fallback_reason_:
             _logger.warning("late-payment model falls back to prior scores: %s", self.fallback_reason_)
         else:
-            self._fit_lift_tables(x, y)
+            self._lift_tables = R.fit_lift_tables(x, y, self.use_country_)
             sample = np.random.default_rng(self.random_state).permutation(len(y))[:_IMPORTANCE_SAMPLE]
             self._importance_data = (self._model_input(x).iloc[sample], y[sample])
-        self._fit_bands(proba, y)
+        self._bands = fit_bands(proba, y, self.min_band_size)
+        self.bands_, self.bands_validated_ = self._bands.table, self._bands.validated
         _logger.info(
             "fitted late-payment model as of %s on %d labelled invoices (late rate %.3f)%s",
             as_of.date(),
@@ -262,18 +148,19 @@ class LatePaymentModel:
         return self
 
     def _fallback_reason(self, y, n_partners):
+        """Why ``y`` (labels of ``n_partners`` customers) is too little to learn from, or None."""
         n, n_late = len(y), int(y.sum())
         if n < self.min_labelled:
-            return f"insufficient data: {n} labelled invoices (need {self.min_labelled})"
+            return R.Reason(R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": n, "min_labelled": self.min_labelled})
         if n_late == 0:
-            return "single class: no late payment in history"
+            return R.Reason(R.FALLBACK_NO_LATE)
         if n_late == n:
-            return "single class: every labelled invoice was late"
+            return R.Reason(R.FALLBACK_ALL_LATE)
         if min(n_late, n - n_late) < self.min_per_class:
-            minority = "late" if n_late < n - n_late else "on-time"
-            return f"too few {minority} invoices: {min(n_late, n - n_late)} (need {self.min_per_class})"
+            code = R.FALLBACK_FEW_LATE if n_late < n - n_late else R.FALLBACK_FEW_ON_TIME
+            return R.Reason(code, {"count": min(n_late, n - n_late), "min_per_class": self.min_per_class})
         if n_partners < 2:
-            return "single customer: need at least 2 customers to learn across customers"
+            return R.Reason(R.FALLBACK_SINGLE_CUSTOMER)
         return None
 
     def _fit_models(self, x, y, settle_days, partners):
@@ -294,9 +181,9 @@ class LatePaymentModel:
         recent = np.concatenate([test for _, test in splits]) if splits else np.array([], dtype=int)
         n_late = int(y[recent].sum())
         if min(n_late, len(recent) - n_late) < max(2, self.min_per_class):
-            return (
-                f"insufficient data to check the model: {len(recent)} later invoices, {n_late} late "
-                f"(need {self.min_per_class} late and on time, and enough earlier ones to learn from)"
+            return R.Reason(
+                R.FALLBACK_CANNOT_CHECK,
+                {"n_valid": len(recent), "n_late": n_late, "min_per_class": self.min_per_class},
             )
         model_proba, model_settle = self._out_of_time_predictions(xm, y, settle_days, splits)
         reason = self._calibrate(x.iloc[recent], y[recent], settle_days[recent], model_proba, model_settle)
@@ -362,16 +249,13 @@ class LatePaymentModel:
         if self.calibrator_.coef_[0, 0] <= 0:
             self.calibrator_ = LogisticRegression().fit(stacked[:, 1:], y_valid)
             self.pay_date_model_weight_ = 0.0
-            return (
-                f"baseline preferred: on {n_valid} later invoices the model added nothing to the "
-                "customers' own history, which alone gives the late probability"
-            )
+            return R.Reason(R.FALLBACK_MODEL_ADDS_NOTHING, {"n_valid": n_valid})
         excess = (calibrated - y_valid) ** 2 - (prior_proba - y_valid) ** 2
         if excess.mean() > excess.std() / np.sqrt(n_valid):
             self.calibrator_, self.pay_date_model_weight_ = None, 0.0
-            return (
-                f"baseline preferred: on {n_valid} later invoices the customers' own late "
-                f"rates score Brier {prior_brier:.3f}, the model {model_brier:.3f}"
+            return R.Reason(
+                R.FALLBACK_BASELINE_BETTER,
+                {"n_valid": n_valid, "baseline_brier": round(float(prior_brier), 4), "model_brier": round(float(model_brier), 4)},
             )
         return None
 
@@ -454,83 +338,7 @@ class LatePaymentModel:
         settle = x["hist_median_days_to_settle"].fillna(self.base_settle_days_).fillna(x["payment_term_days"])
         return proba, settle.to_numpy()
 
-    # ---------------------------------------------------------------- bands
-    def _fit_bands(self, proba, y):
-        """Pick score bands whose observed late rates strictly increase.
-
-        Start from fixed thresholds (0-24 low, 25-49 medium, 50-74 high,
-        75-100 critical) on the training scores; while a band holds fewer
-        than ``min_band_size`` invoices or its late rate is not above the
-        band below, merge it with its lower neighbour (the first band merges
-        upwards); a merged band keeps the lower name.  With too few labels or
-        a single class the fixed thresholds are kept unvalidated.
-        """
-        score = np.rint(np.clip(proba, 0, 1) * 100)
-        edges, names = list(DEFAULT_BAND_EDGES), list(BAND_NAMES)
-
-        def stats():
-            idx = np.searchsorted(edges, score, side="right") - 1
-            n = np.bincount(idx, minlength=len(names))[: len(names)]
-            late = np.bincount(idx, weights=y, minlength=len(names))[: len(names)]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return n, late / n
-
-        self.bands_validated_ = len(y) >= 2 * self.min_band_size and 0 < y.sum() < len(y)
-        while self.bands_validated_ and len(names) > 1:
-            n, rate = stats()
-            small = np.flatnonzero(n < self.min_band_size)
-            if len(small):
-                merge = max(small[0], 1)
-            else:
-                worse = np.flatnonzero(rate[1:] <= rate[:-1])
-                if not len(worse):
-                    break
-                merge = worse[0] + 1
-            del edges[merge], names[merge]
-        n, rate = stats()
-        self.band_edges_, self.band_names_ = edges, names
-        self.bands_ = pd.DataFrame(
-            {
-                "band": names,
-                "min_score": edges[:-1],
-                "max_score": [min(e - 1, 100) for e in edges[1:]],
-                "n_invoices": n.astype(int),
-                "late_rate": rate,
-            }
-        )
-
-    def band_of(self, risk_score):
-        """Band name of each 0-100 risk score."""
-        idx = np.searchsorted(self.band_edges_, np.asarray(risk_score), side="right") - 1
-        return np.asarray(self.band_names_, dtype=object)[np.clip(idx, 0, len(self.band_names_) - 1)]
-
     # -------------------------------------------------------------- reasons
-    def _fit_lift_tables(self, x, y):
-        """Smoothed late rate per quantile bin (or category) of each feature."""
-        base = y.mean()
-        for _, feats in REASON_GROUPS:
-            for feat in feats:
-                if feat == "country":
-                    if not self.use_country_:
-                        continue
-                    grp = pd.DataFrame({"c": x["country"].to_numpy(), "y": y}).groupby("c")["y"]
-                    rates = (grp.sum() + _LIFT_PRIOR * base) / (grp.count() + _LIFT_PRIOR)
-                    self._lift_tables[feat] = (None, rates / base)
-                    continue
-                values = x[feat].to_numpy(dtype=float)
-                finite = np.isfinite(values)
-                edges = np.unique(np.quantile(values[finite], [0.2, 0.4, 0.6, 0.8])) if finite.any() else np.array([])
-                idx = self._bin(edges, values)
-                n = np.bincount(idx, minlength=len(edges) + 2)
-                late = np.bincount(idx, weights=y, minlength=len(edges) + 2)
-                rates = (late + _LIFT_PRIOR * base) / (n + _LIFT_PRIOR)
-                self._lift_tables[feat] = (edges, rates / base)
-
-    @staticmethod
-    def _bin(edges, values):
-        idx = np.searchsorted(edges, values, side="left")
-        return np.where(np.isfinite(values), idx, len(edges) + 1)
-
     @property
     def feature_importances_(self):
         """Permutation importance (ROC AUC drop) of each model input."""
@@ -543,62 +351,14 @@ class LatePaymentModel:
         return self._importances
 
     def _reasons(self, x, proba):
-        """Top three plain-English reasons pushing each row's risk up.
-
-        Model mode: a feature counts when the row's value falls in a bin whose
-        training late rate is above the portfolio rate (lift >= 1.15); it is
-        weighted by the model's permutation importance, score
-        ``importance * log(lift)``.  Fallback mode: simple rules on overdue
-        items and the customer's own history.  Overdue invoices always lead
-        with their days overdue.
-        """
-        n = len(x)
-        groups = [g for g, _ in REASON_GROUPS]
-        score = np.full((n, len(groups)), -np.inf)
+        """Top three reasons (codes with parameters) of each feature row, see :func:`.reasons.top_reasons`."""
         if self.fallback_reason_ is None:
-            importances = self.feature_importances_
-            for j, (_, feats) in enumerate(REASON_GROUPS):
-                for feat in feats:
-                    if feat not in self._lift_tables:
-                        continue
-                    edges, lift = self._lift_tables[feat]
-                    if edges is None:
-                        lifts = x[feat].map(lift).fillna(1.0).to_numpy()
-                    else:
-                        lifts = lift[self._bin(edges, x[feat].to_numpy(dtype=float))]
-                    s = np.where(lifts >= _MIN_LIFT, importances.get(feat, 0.0) * np.log(lifts), -np.inf)
-                    score[:, j] = np.maximum(score[:, j], np.where(s > 0, s, -np.inf))
-        else:
-            rules = {
-                "overdue_30": x["overdue_30_count"] > 0,
-                "overdue": x["overdue_count"] > 0,
-                "late_history": (x["last_n_late"] > 0) & (proba > self.base_rate_),
-            }
-            for rank, (group, mask) in enumerate(rules.items()):
-                score[mask.to_numpy(), groups.index(group)] = len(rules) - rank
-        overdue = x["days_overdue"].to_numpy() > 0
-        top = np.argsort(-score, axis=1, kind="stable")[:, :3]
-        chosen = np.take_along_axis(score, top, axis=1) > -np.inf
-        chosen[overdue, 2] = False
-        texts = {}
-        for j, group in enumerate(groups):
-            rows = np.flatnonzero(((top == j) & chosen).any(axis=1))
-            if len(rows):
-                texts[j] = dict(zip(rows, _reason_texts(group, x.iloc[rows])))
-        result = []
-        for i in range(n):
-            found = [f"already {x['days_overdue'].iat[i]:.0f} days overdue"] if overdue[i] else []
-            for j, ok in zip(top[i], chosen[i]):
-                if ok and texts[j][i] is not None and texts[j][i] not in found:
-                    found.append(texts[j][i])
-            if not found:
-                found.append(
-                    f"little payment history: estimate is close to the portfolio late rate ({self.base_rate_:.0%})"
-                    if self.fallback_reason_ and x["hist_paid_count"].iat[i] < NEW_CUSTOMER_PAID
-                    else "no risk factor above the portfolio average"
-                )
-            result.append(found)
-        return result
+            return R.top_reasons(x, proba, self.base_rate_, self._lift_tables, self.feature_importances_)
+        return R.top_reasons(x, proba, self.base_rate_)
+
+    def band_of(self, risk_score):
+        """Band code of each 0-100 risk score."""
+        return self._bands.band_of(risk_score)
 
     # -------------------------------------------------------------- predict
     @staticmethod
@@ -627,13 +387,15 @@ class LatePaymentModel:
         pay = issued + pd.to_timedelta(np.rint(settle_days), unit="D").to_numpy()
         pay = np.maximum(pay, np.asarray(as_of, dtype="datetime64[ns]"))
         overdue_days = x["days_overdue"].to_numpy()
-        proba = np.where(overdue_days > 0, 1.0, proba)
+        behaviour = proba
+        proba = np.where(overdue_days > 0, 1.0, behaviour)
         days = np.maximum((pay - due) / np.timedelta64(1, "D"), 0.0)
         score = np.rint(proba * 100).astype(int)
         out = pd.DataFrame(
             {
                 "partner_id": rows["partner_id"].to_numpy(),
                 "late_probability": proba,
+                "behaviour_probability": behaviour,
                 "expected_days_late": days,
                 "expected_pay_date": pay,
                 "days_overdue": overdue_days.astype(int),
@@ -655,7 +417,10 @@ class LatePaymentModel:
         history known on their own invoice date: what the model fitted on
         ``as_of`` says of an invoice the day it is issued.  Columns:
         :data:`PREDICTION_COLUMNS`.  An invoice already past due is late by
-        definition: probability 1 and at least its days overdue.
+        definition: ``late_probability`` 1 and at least its days overdue;
+        ``behaviour_probability`` is what the customer's payment behaviour
+        alone says (the model's probability before that rule).  ``reasons``
+        are lists of :class:`~.reasons.Reason`.
         """
         as_of = _day(as_of)
         self._check_fitted(as_of)
@@ -680,15 +445,21 @@ class LatePaymentModel:
         ``invoice_scores``: what ``predict(frame, as_of)`` returned (with its
         reasons), reused instead of scoring the open invoices again.
 
+        The score describes the customer's payment behaviour: will its open
+        invoices and its next one be paid late, and how late.
         ``late_probability`` / ``expected_days_late`` are the amount-weighted
-        means over the partner's open invoices or, with nothing open, those of
-        a hypothetical new invoice of its usual amount and terms.  Columns:
-        ``risk_score`` (0-100), ``risk_band``, ``late_probability``,
-        ``expected_days_late``, ``segment``, ``reasons`` (of the riskiest
-        open or hypothetical invoice), ``late_rate_history`` (share of paid
-        invoices paid late, NaN without paid history), ``n_paid_invoices``,
-        ``n_paid_late``, ``n_open``, ``open_amount``, ``n_overdue``,
-        ``overdue_amount``.
+        means over its open invoices' ``behaviour_probability`` /
+        ``expected_days_late`` and a next invoice issued on ``as_of`` (its
+        usual amount and terms).  An invoice already overdue counts with what
+        the behaviour says, not as certain: how overdue the customer is today
+        is for the collection priority, not for the score.  Columns:
+        ``risk_score`` (0-100), ``risk_band`` (code), ``late_probability``,
+        ``expected_days_late``, ``segment`` (code), ``reasons`` (of the next
+        invoice: the behaviour, :class:`~.reasons.Reason` lists),
+        ``late_rate_history`` (share of paid invoices paid late, NaN without
+        paid history), ``n_paid_invoices``, ``n_paid_late``, ``n_open``,
+        ``open_amount``, ``n_overdue``, ``overdue_amount``, ``days_overdue``
+        (of its most overdue open invoice).
         """
         as_of = _day(as_of)
         self._check_fitted(as_of)
@@ -722,24 +493,37 @@ class LatePaymentModel:
         hyp_scores, px = self._score(history, hypothetical, as_of)
         px.index = term.index
 
-        weight = open_scores["amount"].where(open_scores.groupby("partner_id")["amount"].transform("sum") > 0, 1.0)
-        weighted = open_scores[["late_probability", "expected_days_late"]].mul(weight, axis=0)
-        weighted["w"] = weight
-        sums = weighted.groupby(open_scores["partner_id"].to_numpy()).sum()
-        agg = sums[["late_probability", "expected_days_late"]].div(sums["w"], axis=0)
-        riskiest = open_scores.sort_values("late_probability", ascending=False, kind="stable")
-        riskiest = riskiest.drop_duplicates("partner_id").set_index("partner_id")["reasons"]
-
-        out = pd.DataFrame(index=term.index)
         hyp = hyp_scores.set_axis(term.index)
-        out["late_probability"] = agg["late_probability"].reindex(out.index).fillna(hyp["late_probability"])
+        # the next invoice weighs its usual amount; amounts of 0 count as 1 so that no weight is 0
+        candidates = pd.concat(
+            [
+                open_scores[["partner_id", "behaviour_probability", "expected_days_late", "amount"]],
+                pd.DataFrame(
+                    {
+                        "partner_id": term.index,
+                        "behaviour_probability": hyp["behaviour_probability"].to_numpy(),
+                        "expected_days_late": hyp["expected_days_late"].to_numpy(),
+                        "amount": hypothetical["amount"].to_numpy(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        weight = candidates["amount"].clip(lower=0).where(lambda w: w > 0, 1.0)
+        sums = (
+            candidates[["behaviour_probability", "expected_days_late"]]
+            .mul(weight, axis=0)
+            .assign(w=weight)
+            .groupby(candidates["partner_id"].to_numpy())
+            .sum()
+        )
+        out = pd.DataFrame(index=term.index)
+        out["late_probability"] = (sums["behaviour_probability"] / sums["w"]).reindex(out.index)
         out["risk_score"] = np.rint(out["late_probability"] * 100).astype(int)
         out["risk_band"] = self.band_of(out["risk_score"])
-        out["expected_days_late"] = (
-            agg["expected_days_late"].reindex(out.index).fillna(hyp["expected_days_late"]).round(1)
-        )
-        out["segment"] = self._segments(px)
-        out["reasons"] = riskiest.reindex(out.index).where(lambda s: s.notna(), hyp["reasons"])
+        out["expected_days_late"] = (sums["expected_days_late"] / sums["w"]).reindex(out.index).round(1)
+        out["segment"], self.segments_ = assign_segments(px, self.n_segments, self.random_state)
+        out["reasons"] = hyp["reasons"]
         with np.errstate(invalid="ignore", divide="ignore"):
             out["late_rate_history"] = px["hist_late_count"] / px["hist_paid_count"]
         out["n_paid_invoices"] = px["hist_paid_count"].astype(int)
@@ -748,46 +532,6 @@ class LatePaymentModel:
         out["open_amount"] = px["open_amount"]
         out["n_overdue"] = px["overdue_count"].astype(int)
         out["overdue_amount"] = px["overdue_amount"]
+        out["days_overdue"] = open_scores.groupby("partner_id")["days_overdue"].max().reindex(out.index).fillna(0).astype(int)
         return out
 
-    def _segments(self, px):
-        """Behavioural segment per partner (KMeans on standardized behaviour).
-
-        Partners with fewer than 3 paid invoices are "new customer" by rule;
-        the others are clustered on late share, mean days late and overdue
-        amount (log), and each cluster is named from its centroid.
-        The centroids are kept in ``segments_``.
-        """
-        with np.errstate(invalid="ignore", divide="ignore"):
-            behaviour = pd.DataFrame(
-                {
-                    "late_share": px["hist_late_count"] / px["hist_paid_count"],
-                    "mean_days_late": px["hist_pos_days_sum"] / px["hist_paid_count"],
-                    "log_overdue_amount": np.log1p(px["overdue_amount"]),
-                },
-                index=px.index,
-            )
-        segment = pd.Series("new customer", index=px.index, dtype=object)
-        known = px["hist_paid_count"] >= NEW_CUSTOMER_PAID
-        self.segments_ = pd.DataFrame(columns=[*behaviour.columns, "segment", "n_partners"])
-        if not known.any():
-            return segment
-        data = behaviour[known]
-        scaler = StandardScaler().fit(data)
-        z = scaler.transform(data)
-        k = min(self.n_segments, len(np.unique(z.round(6), axis=0)))
-        if k >= 2:
-            km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(z)
-            centres = pd.DataFrame(scaler.inverse_transform(km.cluster_centers_), columns=data.columns)
-            centres_z, labels = km.cluster_centers_, km.labels_
-        else:
-            centres = data.iloc[:1].reset_index(drop=True)
-            centres_z, labels = z[:1], np.zeros(len(data), dtype=int)
-        centres["segment"] = [
-            _segment_name(c.late_share, c.mean_days_late, cz[2], np.expm1(c.log_overdue_amount))
-            for c, cz in zip(centres.itertuples(), centres_z)
-        ]
-        centres["n_partners"] = np.bincount(labels, minlength=len(centres))
-        self.segments_ = centres
-        segment[known] = centres["segment"].to_numpy()[labels]
-        return segment
