@@ -460,7 +460,7 @@ class TestDunningRiskUi(HttpCase):
         })
         overdue.action_post()
         late.with_company(company).dunning_risk_date = False
-        self.start_tour("/odoo", "dunning_risk_retrain_backtest", login="admin")
+        self.start_tour("/odoo", "dunning_risk_retrain_backtest", login="admin", timeout=300)
         scored = late.with_company(company)
         self.assertEqual(scored.dunning_risk_date, fields.Date.context_today(scored), "retrained by the tour")
         self.assertGreater(scored.dunning_priority, 0)

@@ -16,6 +16,7 @@ registry.category("web_tour.tours").add("dunning_risk_retrain_backtest", {
         {
             content: "The user is told what was scored",
             trigger: ".o_notification:contains('customers and'):contains('open invoices scored')",
+            timeout: 60000,
         },
         {
             content: "Then the collector worklist opens, the late payer on it",
@@ -36,8 +37,9 @@ registry.category("web_tour.tours").add("dunning_risk_retrain_backtest", {
             run: "click",
         },
         {
-            content: "The result in plain words, next to the metrics",
+            content: "The result in plain words, next to the metrics (one model fit per month: give it time)",
             trigger: ".modal .o_dunning_backtest_explanation:contains('were paid late')",
+            timeout: 120000,
         },
         {
             trigger: ".modal td:contains('ROC AUC')",
