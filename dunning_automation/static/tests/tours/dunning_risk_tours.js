@@ -39,7 +39,7 @@ registry.category("web_tour.tours").add("dunning_risk_retrain_backtest", {
         {
             content: "The result in plain words, next to the metrics (one model fit per month: give it time)",
             trigger: ".modal .o_dunning_backtest_explanation:contains('were paid late')",
-            timeout: 120000,
+            timeout: 60000,
         },
         {
             trigger: ".modal td:contains('ROC AUC')",
