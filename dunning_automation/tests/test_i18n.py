@@ -1,8 +1,18 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+from collections import Counter
+from pathlib import Path
+
+import polib
+
 from odoo.tests import tagged
+from odoo.tools.misc import file_path
 
 from .common import DunningCommon, days
+
+# What a translation must keep from its source: format placeholders, inline template expressions, markup.
+KEPT = (re.compile(r"%\(\w+\)[sd]|%[sd]"), re.compile(r"\{\{.*?\}\}"), re.compile(r"<[^>]+>"))
 
 
 @tagged("post_install", "-at_install")
@@ -54,3 +64,15 @@ class TestI18n(DunningCommon):
         self.assertEqual(self.env.ref("dunning_automation.menu_dunning_root").with_context(lang="fr_FR").name, "Relances")
         # a code term (env._) of the run's statistics
         self.assertEqual(Run._skip_reason_labels()["archived"], "Client archivé")
+
+    def test_shipped_translations_keep_placeholders(self):
+        """A translation that drops a placeholder or a tag breaks the message or the template at runtime."""
+        po_files = sorted(Path(file_path("dunning_automation/i18n")).glob("*.po"))
+        self.assertIn("fr.po", [path.name for path in po_files])
+        for path in po_files:
+            for entry in polib.pofile(str(path)).translated_entries():
+                for pattern in KEPT:
+                    self.assertEqual(
+                        Counter(pattern.findall(entry.msgstr)), Counter(pattern.findall(entry.msgid)),
+                        f"{path.name}: {entry.msgid[:80]!r}",
+                    )
