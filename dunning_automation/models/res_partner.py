@@ -143,7 +143,7 @@ class ResPartner(models.Model):
         statement (``_dunning_open_items``), in one query."""
         company = self.env.company
         today = fields.Date.context_today(self)
-        commercial = self.browse(pid for pid in self.commercial_partner_id.ids if isinstance(pid, int))
+        commercial = self.commercial_partner_id.filtered("id")  # not the new records of a form
         items_by_partner = defaultdict(list)
         for item in commercial._dunning_open_items(company) if commercial else []:
             items_by_partner[item.partner_id].append(item)
@@ -381,9 +381,10 @@ class ResPartner(models.Model):
         """How many invoices the statement shows as overdue (neither paused, promised nor disputed)."""
         self.ensure_one()
         today = fields.Date.context_today(self)
+        documents = self._dunning_items_by_document(self._dunning_open_items(company))
         return sum(
             engine.move_status(items, today) == engine.STATUS_OVERDUE
-            for (_move_id, is_credit), items in self._dunning_items_by_document(self._dunning_open_items(company)).items()
+            for (_move_id, is_credit), items in documents.items()
             if not is_credit
         )
 

@@ -170,7 +170,10 @@ class TestEngine(BaseCase):
         self.assertEqual(decisions[1].totals, totals)
         self.assertEqual(
             decisions[1].totals_snapshot(),
-            [{"currency_id": 1, "balance": 145.0, "overdue": 100.0}, {"currency_id": 2, "balance": 80.0, "overdue": 80.0}],
+            [
+                {"currency_id": 1, "balance": 145.0, "overdue": 100.0},
+                {"currency_id": 2, "balance": 80.0, "overdue": 80.0},
+            ],
         )
 
     def test_totals_count_items_the_policy_leaves_out(self):
