@@ -152,6 +152,25 @@ class AccountMove(models.Model):
     def action_dunning_resume(self):
         self.write({"dunning_paused_until": False, "dunning_pause_reason": False})
 
+    def _dunning_pause(self, paused_until, reason, body, author=None, attachments=None):
+        """Pause the dunning of these invoices until ``paused_until`` for ``reason`` (the pause
+        wizard, a promise, a dispute), with one chatter note per invoice: ``body``.
+
+        The pause fields are written untracked: their tracking message would be a second message
+        saying the same as ``body``.
+
+        :param author: the partner the note is from (the customer on the portal), else the user
+        :param attachments: attached to the note; for one invoice only
+        """
+        self.with_context(mail_notrack=True).write(
+            {"dunning_paused_until": paused_until, "dunning_pause_reason": reason}
+        )
+        self._message_log_batch(
+            {move.id: body for move in self},
+            author_id=author.id if author else None,
+            attachment_ids=attachments.ids if attachments else False,
+        )
+
     # ------------------------------------------------------------------
     # HELPERS FOR THE RUN
     # ------------------------------------------------------------------

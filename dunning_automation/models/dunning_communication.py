@@ -2,7 +2,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
 import json
-from urllib.parse import urlencode
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -297,8 +296,7 @@ class DunningCommunication(models.Model):
     def _statement_url(self):
         """A signed link to the customer's account statement, fresh for this reminder."""
         self.ensure_one()
-        query = self.partner_id._dunning_statement_query(self.company_id, self.dunning_date)
-        return f"{self.get_base_url()}/my/dunning/statement?{urlencode(query)}"
+        return self.partner_id._dunning_statement_url(self.company_id, self.dunning_date)
 
     def _statement_attachment(self):
         """The customer's account statement as a PDF attached to this communication."""

@@ -9,15 +9,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import email_normalize, formatLang, get_lang
-from odoo.tools.misc import consteq, hmac
 
 from .. import engine
 
-STATEMENT_TOKEN_SCOPE = "dunning_automation.statement"
-PAYMENT_TOKEN_SCOPE = "dunning_automation.payment"
 STATEMENT_HISTORY_DAYS = 365
-# Promises and disputes a customer may submit from the portal per hour.
-PORTAL_RATE_LIMIT = 5
 # The customer invoices a customer can pay, promise or dispute on the portal (``engine``'s open states).
 OPEN_INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
@@ -236,13 +231,26 @@ class ResPartner(models.Model):
             lambda policy: (not (policy.risk_band and policy.risk_segment), policy.sequence, policy.id)
         )[:1] or default_policy
 
-    def _dunning_collector(self):
-        """Who a dunning activity for this customer is assigned to."""
+    def _dunning_collector(self, moves=None):
+        """Who follows this customer up at the current company: its collector, else the company's
+        dunning responsible, else the salesperson of ``moves`` (the customer's without them), else
+        an accounting manager. Never a portal, public, archived or superuser account: an activity
+        assigned to one of them reaches nobody."""
         self.ensure_one()
-        user = self.dunning_collector_id or self.user_id or self.env.user
-        if user._is_superuser():
-            user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
-        return user
+        company = self.env.company
+
+        def reachable(users):
+            return users.sudo().filtered(
+                lambda user: user.active and not user.share and not user._is_superuser() and company in user.company_ids
+            )
+
+        salespeople = moves.invoice_user_id if moves else self.user_id
+        for users in (self.dunning_collector_id, company.dunning_responsible_id, salespeople):
+            user = reachable(users)[:1]
+            if user:
+                return user
+        managers = reachable(self.env.ref("account.group_account_manager").sudo().all_user_ids)
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     def _dunning_schedule_fallback_activity(self, communication, reason):
         """A reminder could not be delivered: ask the collector to reach the customer otherwise."""
@@ -290,42 +298,6 @@ class ResPartner(models.Model):
     # CUSTOMER PORTAL
     # ------------------------------------------------------------------
 
-    def _dunning_statement_token(self, company, expires):
-        """The signature of a statement link of this commercial partner at ``company``."""
-        self.ensure_one()
-        return hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company.id, self.id, expires.isoformat()))
-
-    def _dunning_statement_query(self, company, from_date):
-        """The query parameters of a fresh statement link, valid for the company's link validity."""
-        self.ensure_one()
-        expires = from_date + timedelta(days=company.dunning_statement_link_days)
-        return {
-            "company_id": company.id,
-            "partner_id": self.id,
-            "expires": expires.isoformat(),
-            "token": self._dunning_statement_token(company, expires),
-        }
-
-    @api.model
-    def _dunning_statement_access(self, company_id, partner_id, expires, token):
-        """(company, commercial partner) a statement link gives access to, or None when it is
-        forged, altered or expired. The signature is compared in constant time."""
-        try:
-            company_id, partner_id = int(company_id), int(partner_id)
-            expires_date = fields.Date.to_date(expires)
-        except (TypeError, ValueError):
-            return None
-        if not token or not expires_date or expires_date < fields.Date.context_today(self):
-            return None
-        expected = hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company_id, partner_id, expires_date.isoformat()))
-        if not consteq(expected, str(token)):
-            return None
-        company = self.env["res.company"].sudo().browse(company_id).exists()
-        partner = self.sudo().browse(partner_id).exists()
-        if not company or not partner or partner.commercial_partner_id != partner:
-            return None
-        return company, partner
-
     def _dunning_payable_invoices(self, company, move_ids=None, currency_id=None):
         """The open invoices the customer asked to pay: ``move_ids``, or else everything overdue
         (and not disputed) in ``currency_id``. One payment is in one currency.
@@ -349,29 +321,6 @@ class ResPartner(models.Model):
         if len(moves.currency_id) > 1:
             raise UserError(self.env._("Please pay the invoices of each currency separately."))
         return moves
-
-    def _dunning_payment_token(self, company, moves):
-        """A token that lets the payment form pay ``moves``, open invoices of this customer at
-        ``company``: ``company-partner-ids-signature``."""
-        self.ensure_one()
-        move_ids = tuple(sorted(moves.ids))
-        signature = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company.id, self.id, move_ids))
-        return f"{company.id}-{self.id}-{'.'.join(map(str, move_ids))}-{signature}"
-
-    @api.model
-    def _dunning_payment_access(self, token):
-        """(company, commercial partner, invoice ids) a payment token was issued for, or None
-        when it is forged or altered. The signature is compared in constant time."""
-        try:
-            company_id, partner_id, move_ids, signature = str(token).split("-")
-            company_id, partner_id = int(company_id), int(partner_id)
-            move_ids = tuple(int(move_id) for move_id in move_ids.split("."))
-        except ValueError:
-            return None
-        expected = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company_id, partner_id, move_ids))
-        if not consteq(expected, signature):
-            return None
-        return self.env["res.company"].sudo().browse(company_id), self.sudo().browse(partner_id), move_ids
 
     def _dunning_open_invoice_domain(self, company):
         self.ensure_one()
@@ -504,15 +453,3 @@ class ResPartner(models.Model):
         report = self.env["ir.actions.report"].sudo().with_company(company).with_context(lang=self.lang)
         pdf, _report_type = report._render_qweb_pdf("dunning_automation.action_report_dunning_statement", self.ids)
         return pdf, self.env._("Statement - %(partner)s.pdf", partner=self.name)
-
-    def _dunning_check_portal_rate_limit(self):
-        """Refuse a promise or dispute when the customer already sent too many this hour."""
-        self.ensure_one()
-        # the database clock, the one ``create_date`` is written with
-        since = fields.Datetime.subtract(self.env.cr.now(), hours=1)
-        recent = sum(
-            self.env[model].sudo().search_count([("partner_id", "=", self.id), ("create_date", ">=", since)])
-            for model in ("dunning.promise", "dunning.dispute")
-        )
-        if recent >= PORTAL_RATE_LIMIT:
-            raise UserError(self.env._("Too many requests: please try again in an hour or contact us directly."))

@@ -9,6 +9,8 @@ from . import test_ui
 from . import test_risk_scorer
 from . import test_portal
 from . import test_portal_payment
+from . import test_portal_fuzz
+from . import test_dunning_pause
 from . import test_dunning_risk
 from . import test_demo
 from . import test_i18n
