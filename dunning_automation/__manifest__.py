@@ -23,6 +23,7 @@
         "security/ir.model.access.csv",
         # Data
         "data/mail_template_data.xml",
+        "data/dunning_statement_link_data.xml",
         "data/dunning_policy_data.xml",
         "data/ir_cron_data.xml",
         # Views
@@ -41,6 +42,7 @@
         # Wizards
         "wizards/dunning_preview_views.xml",
         "wizards/dunning_pause_views.xml",
+        "wizards/dunning_dispute_credit_views.xml",
         "wizards/dunning_risk_backtest_views.xml",
         # Menus
         "views/dunning_menus.xml",

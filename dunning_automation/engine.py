@@ -17,11 +17,47 @@ Rules:
 * A partner gets one reminder listing all its due invoices and its credits, at the highest level
   its invoices reached, unless it was reminded too recently, its net balance is a credit, or its
   overdue total is under the company tolerance.
+
+It also owns the vocabulary of what a customer owes, which the SQL, the domains and the computes
+of the ORM layer are built from (``account.move.line._dunning_open_domain``/``_sql``):
+
+* An open item is a receivable line of a posted entry, not reconciled, with a residual, whose
+  entry's payment state is not in :data:`CLOSED_PAYMENT_STATES`: invoice instalments, credit
+  notes, unreconciled payments and miscellaneous entries alike.
+* Its due date is its ``date_maturity``, else its invoice date; a debit with neither is rejected.
+* A credit (negative residual) is netted into the balance; it is never overdue.
+* An item is paused on a date until its entry's ``paused_until`` (included); a paused item is not
+  chased and not overdue, but still owed.
+* A debit is past due on a date when it is due before that date, and overdue when it is past due
+  and not paused.
+* Balance and overdue amounts are given per currency (the document currency, what the customer
+  sees), never summed across currencies; the company currency only serves the tolerance.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+
+# What an open item is (see the module docstring).
+POSTED_STATE = "posted"
+RECEIVABLE_ACCOUNT_TYPE = "asset_receivable"
+# Payment states where the customer paid: the money was received or is on its way.
+PAID_PAYMENT_STATES = ("paid", "in_payment")
+# Payment states that leave nothing to pay: paid, or cancelled by a credit note.
+SETTLED_PAYMENT_STATES = (*PAID_PAYMENT_STATES, "reversed")
+# Payment states whose entries are never dunned: settled, held by the accountant (blocked) or
+# invoiced before Odoo (invoicing_legacy).
+CLOSED_PAYMENT_STATES = (*SETTLED_PAYMENT_STATES, "blocked", "invoicing_legacy")
+# Payment states that say nothing of how a customer pays (risk history).
+NO_HISTORY_PAYMENT_STATES = ("reversed", "invoicing_legacy")
+
+# What the customer's statement says of an invoice.
+STATUS_DUE = "due"
+STATUS_OVERDUE = "overdue"
+STATUS_PAUSED = "paused"
+STATUS_PROMISED = "promised"
+STATUS_DISPUTED = "disputed"
+PAUSE_STATUSES = {"promise": STATUS_PROMISED, "dispute": STATUS_DISPUTED}
 
 SKIP_NO_LEVEL_DUE = "no_level_due"
 SKIP_CREDIT_BALANCE = "credit_balance"
@@ -45,10 +81,11 @@ class Level:
 
 @dataclass(frozen=True)
 class OpenItem:
-    """An open receivable line: one instalment of an invoice, a credit note or a payment.
+    """An open receivable line: an invoice instalment, a credit note, a payment or a misc line.
 
     ``amount_residual`` is in the company currency, positive when the customer owes it and
-    negative for credits. ``level_id``/``last_date``/``paused_until`` are those of its move.
+    negative for credits; ``amount_residual_currency`` is the same in the line's ``currency_id``.
+    ``level_id``/``last_date``/``paused_until``/``pause_reason`` are those of its move.
     """
 
     line_id: int
@@ -60,6 +97,9 @@ class OpenItem:
     level_id: int | None = None
     last_date: date | None = None
     paused_until: date | None = None
+    pause_reason: str | None = None
+    currency_id: int | None = None
+    amount_residual_currency: float | None = None
 
     @property
     def is_credit(self):
@@ -67,7 +107,101 @@ class OpenItem:
 
     @property
     def due_date(self):
-        return self.date_maturity or self.invoice_date
+        return due_date_of(self.date_maturity, self.invoice_date)
+
+    @property
+    def residual_in_currency(self):
+        if self.amount_residual_currency is None:
+            return self.amount_residual
+        return self.amount_residual_currency
+
+    def is_paused_on(self, today):
+        return is_paused(self.paused_until, today)
+
+    def is_past_due_on(self, today):
+        return not self.is_credit and self.due_date is not None and self.due_date < today
+
+    def is_overdue_on(self, today):
+        return self.is_past_due_on(today) and not self.is_paused_on(today)
+
+
+ITEM_FIELDS = tuple(item_field.name for item_field in fields(OpenItem))
+
+
+def make_items(rows):
+    """:class:`OpenItem` of rows (mappings) carrying at least its fields, e.g. the open-items SQL."""
+    return [OpenItem(**{name: row[name] for name in ITEM_FIELDS if name in row}) for row in rows]
+
+
+def is_open_payment_state(payment_state):
+    """Whether an entry in this payment state may be dunned (NULL: not an invoice)."""
+    return payment_state not in CLOSED_PAYMENT_STATES
+
+
+def due_date_of(date_maturity, invoice_date):
+    """The due date of an item: its instalment's maturity, else its invoice date (or None)."""
+    return date_maturity or invoice_date
+
+
+def is_paused(paused_until, today):
+    return bool(paused_until) and paused_until >= today
+
+
+def split_dated(items):
+    """(items the engine can date, {line id: reason} of the others): a debit needs a due date."""
+    dated, rejected = [], {}
+    for item in items:
+        if item.due_date is None and not item.is_credit:
+            rejected[item.line_id] = SKIP_NO_DUE_DATE
+        else:
+            dated.append(item)
+    return dated, rejected
+
+
+@dataclass
+class Totals:
+    """What a customer owes in one currency: the balance net of credits, and its overdue part."""
+
+    currency_id: int | None
+    balance: float = 0.0
+    overdue: float = 0.0
+
+
+def totals_by_currency(items, today):
+    """{currency id: :class:`Totals`} of ``items`` on ``today``, in the document currencies."""
+    totals = {}
+    for item in items:
+        total = totals.setdefault(item.currency_id, Totals(item.currency_id))
+        total.balance += item.residual_in_currency
+        if item.is_overdue_on(today):
+            total.overdue += item.residual_in_currency
+    return totals
+
+
+def overdue_total(items, today):
+    """The overdue amount of ``items`` in the company currency (for the company's tolerance)."""
+    return sum(item.amount_residual for item in items if item.is_overdue_on(today))
+
+
+def move_status(items, today):
+    """What the statement says of a move from its open items: paused (disputed, promised or
+    on hold), else overdue when one of them is, else due."""
+    head = items[0]
+    if head.is_paused_on(today):
+        return PAUSE_STATUSES.get(head.pause_reason, STATUS_PAUSED)
+    if any(item.is_overdue_on(today) for item in items):
+        return STATUS_OVERDUE
+    return STATUS_DUE
+
+
+def earliest_due_date(items):
+    """The due date of a move's oldest open instalment (None when none has one)."""
+    return min((item.due_date for item in items if item.due_date), default=None)
+
+
+def days_overdue(items, today):
+    """Days since the oldest overdue instalment among ``items`` fell due (0 when none is)."""
+    return max((days_between(item.due_date, today) for item in items if item.is_overdue_on(today)), default=0)
 
 
 @dataclass
@@ -83,10 +217,16 @@ class PartnerDecision:
     line_ids: list = field(default_factory=list)
     overdue_total: float = 0.0
     balance: float = 0.0
+    # what the customer owes, all its open items included: {currency id: Totals}
+    totals: dict = field(default_factory=dict)
 
     @property
     def send(self):
         return self.level_id is not None and self.skip_reason is None
+
+    def totals_snapshot(self):
+        """The totals as JSON-able rows (by currency id), for the reminder to freeze."""
+        return [asdict(total) for _currency_id, total in sorted(self.totals.items(), key=lambda item: item[0] or 0)]
 
 
 @dataclass
@@ -111,6 +251,7 @@ def evaluate(
     tolerance=0.0,
     last_reminder_by_partner=None,
     resend_current=False,
+    owed_items=None,
 ):
     """Decide the reminders due on ``today``.
 
@@ -121,17 +262,21 @@ def evaluate(
     :param last_reminder_by_partner: partner id -> date of its last reminder (any level)
     :param resend_current: "send now": when no invoice reached a new level, remind the partner
         again at the highest level its invoices already have, ignoring the minimum delays
+    :param owed_items: every open item of these partners, when ``items`` leaves some out (the
+        policy's journals and minimum): a decision's ``totals`` say what the partner owes
     :return: :class:`Evaluation`
     """
     last_reminder_by_partner = last_reminder_by_partner or {}
     level_index = {level.id: index for index, level in enumerate(levels)}
     items_by_partner = defaultdict(list)
-    rejected = {}
-    for item in items:
-        if item.due_date is None and not item.is_credit:
-            rejected[item.line_id] = SKIP_NO_DUE_DATE
-            continue
+    dated, rejected = split_dated(items)
+    for item in dated:
         items_by_partner[item.partner_id].append(item)
+    owed_by_partner = items_by_partner
+    if owed_items is not None:
+        owed_by_partner = defaultdict(list)
+        for item in split_dated(owed_items)[0]:
+            owed_by_partner[item.partner_id].append(item)
 
     decisions, next_dates = [], {}
     for partner_id, partner_items in items_by_partner.items():
@@ -146,6 +291,7 @@ def evaluate(
             resend_current=resend_current,
             next_dates=next_dates,
         )
+        decision.totals = totals_by_currency(owed_by_partner[partner_id], today)
         decisions.append(decision)
     return Evaluation(decisions=decisions, next_dates=next_dates, rejected_lines=rejected)
 
@@ -191,7 +337,7 @@ def _evaluate_partner(
     listed_moves, reached_levels = [], []
     for move_id, move_items in debits_by_move.items():
         head = move_items[0]
-        if head.paused_until and head.paused_until >= today:
+        if head.is_paused_on(today):
             next_dates[move_id] = None
             continue
         age = max(days_between(item.due_date, today) for item in move_items)
@@ -212,12 +358,7 @@ def _evaluate_partner(
     decision.line_ids = [
         item.line_id for move_id in listed_moves for item in debits_by_move[move_id]
     ] + [item.line_id for item in credits]
-    decision.overdue_total = sum(
-        item.amount_residual
-        for move_items in debits_by_move.values()
-        for item in move_items
-        if days_between(item.due_date, today) > 0 and not (item.paused_until and item.paused_until >= today)
-    )
+    decision.overdue_total = overdue_total(items, today)
     decision.balance = sum(item.amount_residual for item in items)
 
     if reached_levels:

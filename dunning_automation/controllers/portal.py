@@ -1,8 +1,10 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import math
 from urllib.parse import urlencode
 
-from werkzeug.exceptions import NotFound
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from odoo import fields, http
 from odoo.exceptions import MissingError, UserError, ValidationError
@@ -12,10 +14,12 @@ from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..models.dunning_dispute import MAX_ATTACHMENT_SIZE
+from ..models.dunning_statement_link import _parse_id
 
 ACCESS_PARAMS = ("company_id", "partner_id", "expires", "token")
 STATEMENT_URL = "/my/dunning/statement"
 STATEMENT_PDF_URL = "/my/dunning/statement/pdf"
+FRESH_LINK_URL = "/my/dunning/statement/fresh_link"
 PAY_URL = "/my/dunning/pay"
 TRANSACTION_URL = "/my/dunning/transaction"
 # The payment date the promise form suggests.
@@ -33,18 +37,42 @@ class DunningPortal(PortalAccount, PaymentPortal):
         return values
 
     def _get_dunning_access(self, params):
-        """(company, commercial partner, link parameters) the request may see, else 404.
+        """(company, commercial partner, link parameters) the request may see, else None.
 
         With a token, the signed link decides; without, the logged-in user's commercial entity.
         """
         if params.get("token"):
             access = request.env["res.partner"]._dunning_statement_access(*(params.get(key) for key in ACCESS_PARAMS))
-            if not access:
-                raise NotFound()
-            return *access, {key: params[key] for key in ACCESS_PARAMS}
+            return access and (*access, {key: params[key] for key in ACCESS_PARAMS})
         if request.env.user._is_public():
-            raise NotFound()
+            return None
         return request.env.company, request.env.user.partner_id.commercial_partner_id.sudo(), {}
+
+    def _render_dunning_invalid_link(self, params, sent=False, error=None):
+        """The page of an expired, altered or truncated link, where the customer asks for a fresh one.
+
+        The same for every invalid link (404, as if there was nothing): it shows nothing of the link.
+        """
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "dunning_invalid_link",
+            "company_id": _parse_id(params.get("company_id")) or "",
+            "sent": sent,
+            "error": error,
+        }
+        return request.render("dunning_automation.portal_dunning_invalid_link", values, status=404)
+
+    def _check_dunning_post(self):
+        """Only POST writes: Odoo adds OPTIONS to every route, and skips the CSRF check for it."""
+        if request.httprequest.method != "POST":
+            raise MethodNotAllowed(valid_methods=["POST"])
+
+    @staticmethod
+    def _get_dunning_text(value):
+        """A text form field: a file sent in its place is refused."""
+        if value is not None and not isinstance(value, str):
+            raise UserError(request.env._("Please type the answer of each field: files go in the attachment only."))
+        return value
 
     def _get_dunning_url(self, link, path=STATEMENT_URL, **extra):
         """``path`` (a dunning portal route) carrying the signed link ``link`` and ``extra`` parameters."""
@@ -52,10 +80,10 @@ class DunningPortal(PortalAccount, PaymentPortal):
         return f"{path}?{urlencode(query)}" if query else path
 
     def _get_dunning_move_ids(self):
-        try:
-            return [int(move_id) for move_id in request.httprequest.values.getlist("move_ids")]
-        except ValueError:
-            raise NotFound() from None
+        move_ids = [_parse_id(move_id) for move_id in request.httprequest.values.getlist("move_ids")]
+        if not all(move_ids):
+            raise NotFound()
+        return move_ids
 
     def _render_dunning_statement(self, company, partner, link, error=None, message=None):
         today = fields.Date.context_today(partner)
@@ -83,12 +111,27 @@ class DunningPortal(PortalAccount, PaymentPortal):
 
     @http.route(STATEMENT_URL, type="http", auth="public", website=True, methods=["GET"])
     def portal_dunning_statement(self, message=None, **params):
-        company, partner, link = self._get_dunning_access(params)
-        return self._render_dunning_statement(company, partner, link, message=message)
+        access = self._get_dunning_access(params)
+        if not access:
+            return self._render_dunning_invalid_link(params)
+        return self._render_dunning_statement(*access, message=message)
 
-    @http.route(STATEMENT_PDF_URL, type="http", auth="public", methods=["GET"], sitemap=False)
+    @http.route(FRESH_LINK_URL, type="http", auth="public", website=True, methods=["POST"], sitemap=False)
+    def portal_dunning_fresh_link(self, company_id=None, email=None, **_params):
+        """Send a fresh statement link to the address on file; the answer says nothing of anyone."""
+        self._check_dunning_post()
+        try:
+            request.env["res.partner"]._dunning_send_fresh_statement_link(company_id, email)
+        except UserError as error:
+            return self._render_dunning_invalid_link({"company_id": company_id}, error=str(error))
+        return self._render_dunning_invalid_link({"company_id": company_id}, sent=True)
+
+    @http.route(STATEMENT_PDF_URL, type="http", auth="public", website=True, methods=["GET"], sitemap=False)
     def portal_dunning_statement_pdf(self, **params):
-        company, partner, _link = self._get_dunning_access(params)
+        access = self._get_dunning_access(params)
+        if not access:
+            return self._render_dunning_invalid_link(params)
+        company, partner, _link = access
         pdf, filename = partner._dunning_statement_pdf(company)
         return request.make_response(pdf, headers=[
             ("Content-Type", "application/pdf"),
@@ -98,7 +141,11 @@ class DunningPortal(PortalAccount, PaymentPortal):
 
     def _dunning_submit(self, params, create, message):
         """Run ``create(company, partner)``: back to the statement with ``message``, or with the error."""
-        company, partner, link = self._get_dunning_access(params)
+        self._check_dunning_post()
+        access = self._get_dunning_access(params)
+        if not access:
+            return self._render_dunning_invalid_link(params)
+        company, partner, link = access
         try:
             create(company, partner)
         except MissingError:
@@ -113,26 +160,29 @@ class DunningPortal(PortalAccount, PaymentPortal):
         return self._dunning_submit(
             params,
             lambda company, partner: request.env["dunning.promise"].sudo()._portal_create(
-                company, partner, move_ids, promise_date, amount
+                company, partner, move_ids, self._get_dunning_text(promise_date), self._get_dunning_text(amount)
             ),
             "promise",
         )
 
     @http.route("/my/dunning/dispute", type="http", auth="public", website=True, methods=["POST"])
     def portal_dunning_dispute(self, move_id=None, reason=None, message=None, attachment=None, **params):
-        try:
-            move_id = int(move_id)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-        # one byte more than allowed is enough to refuse a file too large
-        upload = (attachment.filename, attachment.read(MAX_ATTACHMENT_SIZE + 1)) if attachment and attachment.filename else None
-        return self._dunning_submit(
-            params,
-            lambda company, partner: request.env["dunning.dispute"].sudo()._portal_create(
-                company, partner, move_id, reason, message, upload
-            ),
-            "dispute",
-        )
+        move_id = _parse_id(move_id)
+        if not move_id:
+            raise NotFound()
+
+        def create(company, partner):
+            if attachment is not None and not isinstance(attachment, FileStorage):
+                raise UserError(request.env._("The attachment must be a file."))
+            # one byte more than allowed is enough to refuse a file too large
+            upload = None
+            if attachment and attachment.filename:
+                upload = (attachment.filename, attachment.read(MAX_ATTACHMENT_SIZE + 1))
+            return request.env["dunning.dispute"].sudo()._portal_create(
+                company, partner, move_id, self._get_dunning_text(reason), self._get_dunning_text(message), upload
+            )
+
+        return self._dunning_submit(params, create, "dispute")
 
     # ------------------------------------------------------------------
     # PAY NOW
@@ -141,11 +191,12 @@ class DunningPortal(PortalAccount, PaymentPortal):
     @http.route(PAY_URL, type="http", auth="public", website=True, methods=["GET", "POST"], sitemap=False)
     def portal_dunning_pay(self, currency_id=None, **params):
         """The payment form for the ticked invoices, or for everything overdue in ``currency_id``."""
-        company, partner, link = self._get_dunning_access(params)
+        access = self._get_dunning_access(params)
+        if not access:
+            return self._render_dunning_invalid_link(params)
+        company, partner, link = access
         try:
-            moves = partner._dunning_payable_invoices(
-                company, self._get_dunning_move_ids(), self._cast_as_int(currency_id)
-            )
+            moves = partner._dunning_payable_invoices(company, self._get_dunning_move_ids(), _parse_id(currency_id))
         except MissingError:
             raise NotFound() from None
         except UserError as error:
@@ -193,7 +244,10 @@ class DunningPortal(PortalAccount, PaymentPortal):
             ) from None
         currency = moves.currency_id
         due = sum(moves.mapped("amount_residual"))
-        if currency.compare_amounts(self._cast_as_float(amount) or 0.0, due):
+        amount = self._cast_as_float(amount)
+        if amount is None or not math.isfinite(amount):
+            raise ValidationError(request.env._("The amount is not valid: please reload the page."))
+        if currency.compare_amounts(amount, due):
             raise ValidationError(request.env._("The amount due has changed: please reload the page."))
         self._validate_transaction_kwargs(kwargs)
         user_partner = request.env.user.partner_id

@@ -8,7 +8,9 @@ from . import dunning_dispute
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import dunning_statement_link
 from . import account_move
+from . import account_move_line
 from . import dunning_risk_scoring
 from . import mail_mail
 from . import mail_template

@@ -7,12 +7,14 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from .. import engine
+
 # An invoice whose earliest open instalment falls due within this many days is "due soon".
 DUE_SOON_DAYS = 7
-PAID_STATES = ("paid", "in_payment", "reversed")
 # What a dunning run writes on invoices: bookkeeping of the reminders, no accounting data.
 RUN_FIELDS = frozenset({"dunning_level_id", "dunning_last_date", "dunning_next_date", "dunning_state"})
 
@@ -42,7 +44,8 @@ class AccountMove(models.Model):
     dunning_last_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     dunning_next_date = fields.Date(
         string="Next Reminder", readonly=True, copy=False,
-        help="When the next level is due, as of the last evaluation.",
+        help="When the next level is due, as of the last evaluation; empty while dunning is paused "
+        "(the first run after the pause plans it again).",
     )
     dunning_paused_until = fields.Date(string="Dunning Paused Until", copy=False, tracking=True)
     dunning_pause_reason = fields.Selection(
@@ -82,7 +85,7 @@ class AccountMove(models.Model):
 
     @api.depends(
         "move_type", "state", "payment_state", "dunning_level_id", "dunning_paused_until",
-        "line_ids.date_maturity", "line_ids.reconciled",
+        "line_ids.date_maturity", "line_ids.reconciled", "line_ids.amount_residual",
     )
     def _compute_dunning_state(self):
         today = fields.Date.context_today(self)
@@ -90,23 +93,24 @@ class AccountMove(models.Model):
             move.dunning_state = move._dunning_state_on(today)
 
     def _dunning_state_on(self, today):
+        """The dunning state of a customer invoice on ``today``, from its open items (``engine``)."""
         self.ensure_one()
-        if self.move_type != "out_invoice" or self.state != "posted":
+        if self.move_type != "out_invoice" or self.state != engine.POSTED_STATE:
             return False
-        if self.payment_state in PAID_STATES:
+        if self.payment_state in engine.SETTLED_PAYMENT_STATES:
             return "paid"
-        if self.dunning_paused_until and self.dunning_paused_until >= today:
+        if not engine.is_open_payment_state(self.payment_state):
+            return False  # blocked or legacy: never dunned
+        debits = [item for item in self.line_ids._dunning_engine_items() if not item.is_credit]
+        if not debits:
+            return "paid"
+        if engine.is_paused(self.dunning_paused_until, today):
             return "paused"
         if self.dunning_level_id:
             return "escalated" if self.dunning_level_id.is_final_notice else "in_dunning"
-        open_dates = [
-            line.date_maturity or self.invoice_date
-            for line in self.line_ids
-            if line.display_type == "payment_term" and not line.reconciled
-        ]
-        due = min(filter(None, open_dates), default=self.invoice_date_due)
-        if due and due < today:
+        if any(item.is_overdue_on(today) for item in debits):
             return "overdue"
+        due = engine.earliest_due_date(debits)
         if due and due <= today + timedelta(days=DUE_SOON_DAYS):
             return "due_soon"
         return "not_due"
@@ -153,8 +157,33 @@ class AccountMove(models.Model):
         run = self.env["dunning.run"].with_company(self.company_id)._send_now(self.commercial_partner_id)
         return run._action_open_communications()
 
+    def write(self, vals):
+        if vals.get("dunning_paused_until"):
+            # a paused invoice has no next reminder: the first run after the pause plans it again
+            vals = {**vals, "dunning_next_date": False}
+        return super().write(vals)
+
     def action_dunning_resume(self):
         self.write({"dunning_paused_until": False, "dunning_pause_reason": False})
+
+    def _dunning_pause(self, paused_until, reason, body, author=None, attachments=None):
+        """Pause the dunning of these invoices until ``paused_until`` for ``reason`` (the pause
+        wizard, a promise, a dispute), with one chatter note per invoice: ``body``.
+
+        The pause fields are written untracked: their tracking message would be a second message
+        saying the same as ``body``.
+
+        :param author: the partner the note is from (the customer on the portal), else the user
+        :param attachments: attached to the note; for one invoice only
+        """
+        self.with_context(mail_notrack=True).write(
+            {"dunning_paused_until": paused_until, "dunning_pause_reason": reason}
+        )
+        self._message_log_batch(
+            {move.id: body for move in self},
+            author_id=author.id if author else None,
+            attachment_ids=attachments.ids if attachments else False,
+        )
 
     # ------------------------------------------------------------------
     # HELPERS FOR THE RUN
@@ -194,15 +223,20 @@ class AccountMove(models.Model):
     @api.model
     def _dunning_refresh_states(self, company, today):
         """Recompute the states that the passing of time changes (due soon, overdue, pause over)."""
-        moves = self.search([
-            ("company_id", "=", company.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            "|",
-            "&", ("dunning_state", "in", ("not_due", "due_soon")),
-            ("invoice_date_due", "<=", today + timedelta(days=DUE_SOON_DAYS)),
-            "&", ("dunning_state", "=", "paused"), ("dunning_paused_until", "<", today),
-        ])
+        horizon = today + timedelta(days=DUE_SOON_DAYS)
+        falls_due = self.env["account.move.line"]._dunning_open_domain() & (
+            Domain("date_maturity", "<=", horizon)
+            | (Domain("date_maturity", "=", False) & Domain("move_id.invoice_date", "<=", horizon))
+        )
+        moves = self.search(
+            Domain("company_id", "=", company.id)
+            & Domain("move_type", "=", "out_invoice")
+            & Domain("state", "=", engine.POSTED_STATE)
+            & (
+                (Domain("dunning_state", "in", ("not_due", "due_soon")) & Domain("line_ids", "any", falls_due))
+                | (Domain("dunning_state", "=", "paused") & Domain("dunning_paused_until", "<", today))
+            )
+        )
         moves_by_state = defaultdict(list)
         for move in moves:
             state = move._dunning_state_on(today)
@@ -212,16 +246,11 @@ class AccountMove(models.Model):
             self.browse(move_ids)._dunning_write_run_fields({"dunning_state": state})
 
     def _dunning_portal_status(self, today):
-        """What the customer portal shows: disputed, promised, overdue or due."""
+        """What the customer portal shows of this invoice: disputed, promised, paused (on hold),
+        overdue or due (``engine.move_status``)."""
         self.ensure_one()
-        paused = self.dunning_paused_until and self.dunning_paused_until >= today
-        if paused and self.dunning_pause_reason == "dispute":
-            return "disputed"
-        if paused and self.dunning_pause_reason == "promise":
-            return "promised"
-        if self.invoice_date_due and self.invoice_date_due < today:
-            return "overdue"
-        return "due"
+        items = self.line_ids._dunning_engine_items()
+        return engine.move_status(items, today) if items else engine.STATUS_DUE
 
     def _portal_ensure_tokens(self):
         """Give every move an access token in one query (``_portal_ensure_token`` writes one by one)."""

@@ -2,14 +2,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
 import json
-from collections import defaultdict
-from urllib.parse import urlencode
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
-from .account_move import PAID_STATES
+from .. import engine
 
 # Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
 DELIVERY_FIELDS = frozenset({"state", "failure_type", "failure_reason", "mail_id", "sent_date"})
@@ -56,6 +54,11 @@ class DunningCommunication(models.Model):
         "move_id",
         string="Invoices",
         readonly=True,
+    )
+    totals = fields.Json(
+        readonly=True,
+        help="What the customer owed per currency when the reminder was sent, all its open items "
+        "included: [{currency_id, balance, overdue}] (engine.Totals).",
     )
     subject = fields.Char(readonly=True)
     body_html = fields.Html(string="Body", readonly=True, sanitize=False)
@@ -148,6 +151,9 @@ class DunningCommunication(models.Model):
                 self.subject or "",
                 str(self.body_html or ""),
                 self.line_ids._snapshot(),
+                # appended only when set: the records sealed before it existed keep their hash
+                *([[[currency.name, currency.round(balance), currency.round(overdue)]
+                    for currency, balance, overdue in self._totals_by_currency()]] if self.totals else []),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -259,7 +265,7 @@ class DunningCommunication(models.Model):
     def _invoices_paid(self):
         self.ensure_one()
         invoices = self.move_ids.filtered(lambda move: move.move_type == "out_invoice")
-        return bool(invoices) and all(move.payment_state in PAID_STATES for move in invoices)
+        return bool(invoices) and all(move.payment_state in engine.SETTLED_PAYMENT_STATES for move in invoices)
 
     @api.model
     def _withdraw_settled(self, mails):
@@ -277,18 +283,20 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _totals_by_currency(self):
-        """[(currency, amount due)] of the listed documents, one per currency, never summed across."""
+        """[(currency, amount due, overdue)] the customer owed when the reminder was sent, one row
+        per currency, never summed across: the same figures as its account statement that day
+        (credits netted, not-yet-due and paused invoices included in the amount due)."""
         self.ensure_one()
-        totals = defaultdict(float)
-        for line in self.line_ids:
-            totals[line.currency_id] += line.amount_residual
-        return sorted(totals.items(), key=lambda item: item[0].name)
+        rows = [
+            (self.env["res.currency"].browse(total["currency_id"]), total["balance"], total["overdue"])
+            for total in self.totals or []
+        ]
+        return sorted(rows, key=lambda row: row[0].name)
 
     def _statement_url(self):
         """A signed link to the customer's account statement, fresh for this reminder."""
         self.ensure_one()
-        query = self.partner_id._dunning_statement_query(self.company_id, self.dunning_date)
-        return f"{self.get_base_url()}/my/dunning/statement?{urlencode(query)}"
+        return self.partner_id._dunning_statement_url(self.company_id, self.dunning_date)
 
     def _statement_attachment(self):
         """The customer's account statement as a PDF attached to this communication."""

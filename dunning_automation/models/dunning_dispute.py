@@ -52,6 +52,10 @@ class DunningDispute(models.Model):
         default="open", required=True, readonly=True, index=True, tracking=True,
     )
     reply = fields.Text(help="Sent to the customer when the dispute is rejected.")
+    credit_note_id = fields.Many2one(
+        "account.move", string="Credit Note", readonly=True, copy=False,
+        help="The credit note that settled the dispute when it was accepted.",
+    )
 
     # ------------------------------------------------------------------
     # CREATION FROM THE PORTAL
@@ -105,21 +109,21 @@ class DunningDispute(models.Model):
     def _apply(self):
         """Pause the invoice, note the dispute on its chatter and give the collector an activity."""
         self.ensure_one()
-        self.move_id.write({
-            "dunning_paused_until": fields.Date.context_today(self) + timedelta(days=DISPUTE_PAUSE_DAYS),
-            "dunning_pause_reason": "dispute",
-        })
-        reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
-        body = Markup("<p>%s</p>") % self.env._("Disputed by the customer: %(reason)s.", reason=reason)
+        body = Markup("<p>%s</p>") % self.env._("Disputed by the customer: %(reason)s.", reason=self._reason_label())
         body += plaintext2html(self.message)
-        attachments = self.attachment_id.ids
-        self.move_id.message_post(body=body, subtype_xmlid="mail.mt_note", attachment_ids=attachments)
-        self.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self.move_id._dunning_pause(
+            fields.Date.context_today(self) + timedelta(days=DISPUTE_PAUSE_DAYS),
+            "dispute",
+            body,
+            author=self.partner_id,
+            attachments=self.attachment_id,
+        )
+        self.message_post(body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id)
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=fields.Date.context_today(self),
             summary=self.env._("Resolve the dispute on %(invoice)s", invoice=self.move_id.name),
-            user_id=self.partner_id.with_company(self.company_id)._dunning_collector().id,
+            user_id=self.partner_id.with_company(self.company_id)._dunning_collector(self.move_id).id,
         )
 
     # ------------------------------------------------------------------
@@ -130,20 +134,32 @@ class DunningDispute(models.Model):
         if self.filtered(lambda dispute: dispute.state != "open"):
             raise UserError(self.env._("This dispute is already resolved."))
 
+    def _reason_label(self):
+        self.ensure_one()
+        return dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+
     def action_accept(self):
-        """The customer is right: close the dispute and open the credit note wizard."""
+        """The customer is right: choose what to credit (the whole invoice, an amount or lines)."""
         self.ensure_one()
         self._check_open()
-        self.state = "accepted"
-        self.activity_ids.action_feedback(feedback=self.env._("Dispute accepted"))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Credit Note"),
-            "res_model": "account.move.reversal",
+            "res_model": "dunning.dispute.credit",
             "view_mode": "form",
             "target": "new",
-            "context": {"active_model": "account.move", "active_ids": self.move_id.ids},
+            "context": {"default_dispute_id": self.id},
         }
+
+    def _accept(self, credit_note):
+        """Close the dispute settled by ``credit_note``: dunning resumes for what is still due."""
+        self.ensure_one()
+        self.write({"state": "accepted", "credit_note_id": credit_note.id})
+        self.activity_ids.action_feedback(feedback=self.env._("Dispute accepted"))
+        if self.move_id.dunning_pause_reason == "dispute":
+            self.move_id.action_dunning_resume()
+        body = self.env._("Accepted: credit note %(credit_note)s.", credit_note=credit_note.display_name)
+        self.message_post(body=Markup("<p>%s</p>") % body, subtype_xmlid="mail.mt_note")
 
     def action_reject(self):
         """The invoice stands: resume its dunning and send the reply to the customer."""

@@ -146,22 +146,12 @@ class DunningPolicy(models.Model):
         residual_by_move = defaultdict(float)
         for row in rows:
             residual_by_move[row["move_id"]] += row["amount_residual"]
-        return [
-            engine.OpenItem(
-                line_id=row["line_id"],
-                move_id=row["move_id"],
-                partner_id=row["partner_id"],
-                date_maturity=row["date_maturity"],
-                amount_residual=row["amount_residual"],
-                invoice_date=row["invoice_date"],
-                level_id=row["level_id"],
-                last_date=row["last_date"],
-                paused_until=row["paused_until"],
-            )
+        return engine.make_items(
+            row
             for row in rows
             if row["amount_residual"] < 0
             or (
                 (not journal_ids or row["journal_id"] in journal_ids)
                 and residual_by_move[row["move_id"]] >= self.min_residual
             )
-        ]
+        )

@@ -29,8 +29,8 @@ class DunningPromise(models.Model):
         help="The promised date plus the policy's grace: the promise is broken when still unpaid after it.",
     )
     amount = fields.Monetary(
-        string="Promised Amount", currency_field="currency_id", readonly=True,
-        help="What the customer promised to pay; the whole residual when empty.",
+        string="Promised Amount", currency_field="currency_id", required=True, readonly=True,
+        help="What the customer promised to pay: everything due on the invoices when they named no amount.",
     )
     residual_at_promise = fields.Monetary(currency_field="currency_id", readonly=True)
     state = fields.Selection(
@@ -38,7 +38,7 @@ class DunningPromise(models.Model):
         default="open", required=True, readonly=True, index=True, tracking=True,
     )
 
-    _amount_positive = models.Constraint("CHECK(amount IS NULL OR amount >= 0)", "The promised amount cannot be negative.")
+    _amount_positive = models.Constraint("CHECK(amount > 0)", "The promised amount must be positive.")
 
     @api.depends("partner_id", "promise_date")
     def _compute_name(self):
@@ -50,16 +50,22 @@ class DunningPromise(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _parse_amount(self, amount):
-        """The amount typed by the customer as a float, or None when empty."""
+    def _parse_amount(self, amount, currency, residual):
+        """The amount typed by the customer, rounded as it is stored: ``residual`` when empty.
+
+        :raise UserError: not a number, not positive once rounded (0.001), or above ``residual``
+        """
         if amount in (None, ""):
-            return None
+            return residual
         try:
             value = float(amount)
         except ValueError:
             raise UserError(self.env._("The amount must be a number.")) from None
-        if not math.isfinite(value) or value <= 0:
+        if not math.isfinite(value) or currency.compare_amounts(value, 0.0) <= 0:
             raise UserError(self.env._("The amount must be a positive number."))
+        value = currency.round(value)
+        if currency.compare_amounts(value, residual) > 0:
+            raise UserError(self.env._("The amount cannot exceed what is due."))
         return value
 
     @api.model
@@ -109,9 +115,7 @@ class DunningPromise(models.Model):
             raise UserError(self.env._("Please promise the invoices of each currency separately."))
         self._check_broken_in_row(company, partner, policy)
         residual = sum(moves.mapped("amount_residual"))
-        value = self._parse_amount(amount)
-        if value is not None and moves.currency_id.compare_amounts(value, residual) > 0:
-            raise UserError(self.env._("The amount cannot exceed what is due."))
+        value = self._parse_amount(amount, moves.currency_id, residual)
         promise = self.create({
             "company_id": company.id,
             "partner_id": partner.id,
@@ -129,7 +133,7 @@ class DunningPromise(models.Model):
         self.ensure_one()
         return self.env._(
             "Promise to pay %(amount)s by %(date)s for %(invoices)s.",
-            amount=formatLang(self.env, self.amount or self.residual_at_promise, currency_obj=self.currency_id),
+            amount=formatLang(self.env, self.amount, currency_obj=self.currency_id),
             date=format_date(self.env, self.promise_date),
             invoices=", ".join(self.move_ids.mapped("name")),
         )
@@ -137,16 +141,14 @@ class DunningPromise(models.Model):
     def _apply(self):
         """Pause the invoices, note it on their chatter and give the collector an activity."""
         self.ensure_one()
-        self.move_ids.write({"dunning_paused_until": self.paused_until, "dunning_pause_reason": "promise"})
         body = Markup("<p>%s</p>") % self._summary()
-        for move in self.move_ids:
-            move.message_post(body=body, subtype_xmlid="mail.mt_note")
-        self.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self.move_ids._dunning_pause(self.paused_until, "promise", body, author=self.partner_id)
+        self.message_post(body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id)
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=self.paused_until,
             summary=self.env._("Check the promised payment"),
-            user_id=self.partner_id.with_company(self.company_id)._dunning_collector().id,
+            user_id=self.partner_id.with_company(self.company_id)._dunning_collector(self.move_ids).id,
         )
 
     # ------------------------------------------------------------------
@@ -156,7 +158,7 @@ class DunningPromise(models.Model):
     def _is_kept(self):
         self.ensure_one()
         paid = self.residual_at_promise - sum(self.move_ids.mapped("amount_residual"))
-        return self.currency_id.compare_amounts(paid, self.amount or self.residual_at_promise) >= 0
+        return self.currency_id.compare_amounts(paid, self.amount) >= 0
 
     @api.model
     def _dunning_evaluate(self, company, today):
@@ -176,5 +178,4 @@ class DunningPromise(models.Model):
         ).action_dunning_resume()
         body = Markup("<p>%s</p>") % self.env._("The promise to pay by %(date)s was not kept: dunning resumes.",
                                                  date=format_date(self.env, self.promise_date))
-        for move in self.move_ids:
-            move.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self.move_ids._message_log_batch({move.id: body for move in self.move_ids})

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, formatLang
 
-from .. import risk
+from .. import engine, risk
 from ..risk import reasons as R
 
 _logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class DunningRiskScoring(models.AbstractModel):
                        move.invoice_date_due AS due_date,
                        move.amount_total_signed AS amount,
                        currency.name AS currency,
-                       CASE WHEN move.payment_state IN ('paid', 'in_payment') THEN settled.paid_date END AS paid_date,
+                       CASE WHEN move.payment_state IN %(paid)s THEN settled.paid_date END AS paid_date,
                        country.code AS country,
                        disputed.disputed_date
                   FROM account_move move
@@ -166,14 +166,17 @@ class DunningRiskScoring(models.AbstractModel):
                        ) disputed ON disputed.move_id = move.id
                  WHERE move.company_id = %(company)s
                    AND move.move_type = 'out_invoice'
-                   AND move.state = 'posted'
+                   AND move.state = %(posted)s
                    AND move.invoice_date < %(today)s
-                   AND move.payment_state NOT IN ('reversed', 'invoicing_legacy')
+                   AND move.payment_state NOT IN %(no_history)s
                    AND commercial.dunning_risk_excluded IS NOT TRUE
                  ORDER BY move.id
                 """,
                 company=company.id,
                 today=fields.Date.context_today(self),
+                paid=engine.PAID_PAYMENT_STATES,
+                posted=engine.POSTED_STATE,
+                no_history=engine.NO_HISTORY_PAYMENT_STATES,
             )
         )
         return pd.DataFrame.from_records(self.env.cr.fetchall(), columns=FRAME_COLUMNS)

@@ -290,6 +290,7 @@ class DunningRun(models.Model):
                 tolerance=company.dunning_tolerance,
                 last_reminder_by_partner=self._last_reminder_dates(company, partner_ids),
                 resend_current=resend_current,
+                owed_items=engine.make_items(policy_rows),
             )
             next_dates.update(evaluation.next_dates)
             for decision in evaluation.decisions:
@@ -320,11 +321,8 @@ class DunningRun(models.Model):
                     level_id=level_id,
                     advancing={move_id: level_id},
                     line_ids=[row["line_id"] for row in rows_by_move[move_id]],
-                    overdue_total=sum(
-                        row["amount_residual"]
-                        for row in rows_by_move[move_id]
-                        if (row["date_maturity"] or row["invoice_date"] or self.date) < self.date
-                    ),
+                    overdue_total=engine.overdue_total(engine.make_items(rows_by_move[move_id]), self.date),
+                    totals=decision.totals,
                 ),
                 move=self.env["account.move"].browse(move_id),
             )
@@ -333,7 +331,8 @@ class DunningRun(models.Model):
 
     @api.model
     def _fetch_open_items(self, company, partners=None):
-        """Open receivable lines of ``company`` in one query, as dicts."""
+        """Open receivable lines of ``company`` in one query, as dicts named after
+        ``engine.OpenItem``'s fields (plus ``move_type`` and ``journal_id``)."""
         self.env.flush_all()
         partner_filter = (
             SQL("AND partner.commercial_partner_id IN %s", tuple(partners.ids)) if partners else SQL()
@@ -349,22 +348,22 @@ class DunningRun(models.Model):
                        move.move_type,
                        move.journal_id,
                        line.amount_residual,
+                       line.currency_id,
+                       line.amount_residual_currency,
                        move.dunning_level_id AS level_id,
                        move.dunning_last_date AS last_date,
-                       move.dunning_paused_until AS paused_until
+                       move.dunning_paused_until AS paused_until,
+                       move.dunning_pause_reason AS pause_reason
                   FROM account_move_line line
                   JOIN account_move move ON move.id = line.move_id
                   JOIN res_partner partner ON partner.id = line.partner_id
                   JOIN account_account account ON account.id = line.account_id
                  WHERE line.company_id = %(company)s
-                   AND line.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND NOT line.reconciled
-                   AND line.amount_residual != 0
-                   AND (move.payment_state IS NULL OR move.payment_state NOT IN ('in_payment', 'paid', 'blocked', 'reversed'))
+                   AND %(open)s
                    %(partner_filter)s
                 """,
                 company=company.id,
+                open=self.env["account.move.line"]._dunning_open_sql("line", "move", "account"),
                 partner_filter=partner_filter,
             )
         )
@@ -488,6 +487,7 @@ class DunningRun(models.Model):
             "user_id": self.user_id.id or self.env.user.id,
             "dunning_date": self.date,
             "idempotency_key": key,
+            "totals": reminder.decision.totals_snapshot(),
             "move_ids": [Command.set(listed.move_id.ids)],
             "line_ids": [
                 Command.create(self._communication_line_values(line, reminder.decision.advancing))
@@ -497,7 +497,7 @@ class DunningRun(models.Model):
 
     def _communication_line_values(self, line, advancing):
         move = line.move_id
-        due_date = line.date_maturity or move.invoice_date
+        due_date = engine.due_date_of(line.date_maturity, move.invoice_date)
         return {
             "move_id": move.id,
             "move_line_id": line.id,

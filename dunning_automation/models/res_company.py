@@ -30,6 +30,13 @@ class ResCompany(models.Model):
         currency_field="currency_id",
         help="Customers whose overdue total is below this amount are not reminded.",
     )
+    dunning_responsible_id = fields.Many2one(
+        "res.users",
+        string="Dunning Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Gets the dunning activities of customers without a collector: promises, disputes, "
+        "undelivered reminders.",
+    )
     dunning_statement_link_days = fields.Integer(
         string="Statement Link Validity (days)",
         default=60,

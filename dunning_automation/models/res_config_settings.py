@@ -8,6 +8,7 @@ class ResConfigSettings(models.TransientModel):
 
     dunning_policy_id = fields.Many2one(related="company_id.dunning_policy_id", readonly=False)
     dunning_tolerance = fields.Monetary(related="company_id.dunning_tolerance", readonly=False)
+    dunning_responsible_id = fields.Many2one(related="company_id.dunning_responsible_id", readonly=False)
     dunning_statement_link_days = fields.Integer(
         related="company_id.dunning_statement_link_days", readonly=False
     )

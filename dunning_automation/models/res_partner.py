@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
 from markupsafe import Markup
@@ -10,17 +10,15 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import email_normalize, formatLang, get_lang
-from odoo.tools.misc import consteq, hmac
 
-STATEMENT_TOKEN_SCOPE = "dunning_automation.statement"
-PAYMENT_TOKEN_SCOPE = "dunning_automation.payment"
+from .. import engine
+
 STATEMENT_HISTORY_DAYS = 365
-# Promises and disputes a customer may submit from the portal per hour.
-PORTAL_RATE_LIMIT = 5
+# The customer invoices a customer can pay, promise or dispute on the portal (``engine``'s open states).
 OPEN_INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
-    ("state", "=", "posted"),
-    ("payment_state", "not in", ("in_payment", "paid", "reversed", "blocked", "invoicing_legacy")),
+    ("state", "=", engine.POSTED_STATE),
+    ("payment_state", "not in", engine.CLOSED_PAYMENT_STATES),
 ]
 
 # Labels of the risk package's band and segment codes (risk.BAND_NAMES, risk.SEGMENT_CODES).
@@ -75,6 +73,12 @@ class ResPartner(models.Model):
     dunning_amount_overdue = fields.Monetary(
         string="Total Overdue", currency_field="dunning_currency_id", compute="_compute_dunning_amounts",
         groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_amounts_by_currency = fields.Char(
+        string="Due per Currency", compute="_compute_dunning_amounts",
+        groups="account.group_account_invoice,account.group_account_readonly",
+        help="What the customer owes in each currency of its documents, as its statement and "
+        "reminders show it (the totals above are in the company currency).",
     )
     dunning_communication_count = fields.Integer(compute="_compute_dunning_communication_count", groups="account.group_account_invoice,account.group_account_readonly")
     dunning_promise_ids = fields.One2many(
@@ -148,32 +152,28 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_amounts(self):
+        """What the customers owe, from the same open items as the run, the reminders and the
+        statement (``_dunning_open_items``), in one query."""
         company = self.env.company
         today = fields.Date.context_today(self)
-        commercial = self.commercial_partner_id
-        base_domain = [
-            ("company_id", "=", company.id),
-            ("partner_id.commercial_partner_id", "in", commercial.ids),
-            ("parent_state", "=", "posted"),
-            ("account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-        ]
-        due = dict(
-            self.env["account.move.line"]._read_group(
-                base_domain, groupby=["partner_id.commercial_partner_id"], aggregates=["amount_residual:sum"]
-            )
-        )
-        overdue = dict(
-            self.env["account.move.line"]._read_group(
-                [*base_domain, ("date_maturity", "<", today)],
-                groupby=["partner_id.commercial_partner_id"],
-                aggregates=["amount_residual:sum"],
-            )
-        )
+        commercial = self.commercial_partner_id.filtered("id")  # not the new records of a form
+        items_by_partner = defaultdict(list)
+        for item in commercial._dunning_open_items(company) if commercial else []:
+            items_by_partner[item.partner_id].append(item)
         for partner in self:
+            items = items_by_partner[partner.commercial_partner_id.id]
             partner.dunning_currency_id = company.currency_id
-            partner.dunning_amount_due = due.get(partner.commercial_partner_id, 0.0)
-            partner.dunning_amount_overdue = overdue.get(partner.commercial_partner_id, 0.0)
+            partner.dunning_amount_due = sum(item.amount_residual for item in items)
+            partner.dunning_amount_overdue = engine.overdue_total(items, today)
+            totals = self._dunning_currency_totals(engine.totals_by_currency(items, today))
+            partner.dunning_amounts_by_currency = (
+                " · ".join(
+                    self.env._("%(due)s (overdue: %(overdue)s)", due=total["residual"], overdue=total["overdue"])
+                    for total in totals
+                )
+                if any(total["currency"] != company.currency_id for total in totals)
+                else False
+            )
 
     @api.depends_context("company")
     def _compute_dunning_last_reminder_date(self):
@@ -249,13 +249,26 @@ class ResPartner(models.Model):
             lambda policy: (not (policy.risk_band and policy.risk_segment), policy.sequence, policy.id)
         )[:1] or default_policy
 
-    def _dunning_collector(self):
-        """Who a dunning activity for this customer is assigned to."""
+    def _dunning_collector(self, moves=None):
+        """Who follows this customer up at the current company: its collector, else the company's
+        dunning responsible, else the salesperson of ``moves`` (the customer's without them), else
+        an accounting manager. Never a portal, public, archived or superuser account: an activity
+        assigned to one of them reaches nobody."""
         self.ensure_one()
-        user = self.dunning_collector_id or self.user_id or self.env.user
-        if user._is_superuser():
-            user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
-        return user
+        company = self.env.company
+
+        def reachable(users):
+            return users.sudo().filtered(
+                lambda user: user.active and not user.share and not user._is_superuser() and company in user.company_ids
+            )
+
+        salespeople = moves.invoice_user_id if moves else self.user_id
+        for users in (self.dunning_collector_id, company.dunning_responsible_id, salespeople):
+            user = reachable(users)[:1]
+            if user:
+                return user
+        managers = reachable(self.env.ref("account.group_account_manager").sudo().all_user_ids)
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     def _dunning_schedule_fallback_activity(self, communication, reason):
         """A reminder could not be delivered: ask the collector to reach the customer otherwise."""
@@ -303,42 +316,6 @@ class ResPartner(models.Model):
     # CUSTOMER PORTAL
     # ------------------------------------------------------------------
 
-    def _dunning_statement_token(self, company, expires):
-        """The signature of a statement link of this commercial partner at ``company``."""
-        self.ensure_one()
-        return hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company.id, self.id, expires.isoformat()))
-
-    def _dunning_statement_query(self, company, from_date):
-        """The query parameters of a fresh statement link, valid for the company's link validity."""
-        self.ensure_one()
-        expires = from_date + timedelta(days=company.dunning_statement_link_days)
-        return {
-            "company_id": company.id,
-            "partner_id": self.id,
-            "expires": expires.isoformat(),
-            "token": self._dunning_statement_token(company, expires),
-        }
-
-    @api.model
-    def _dunning_statement_access(self, company_id, partner_id, expires, token):
-        """(company, commercial partner) a statement link gives access to, or None when it is
-        forged, altered or expired. The signature is compared in constant time."""
-        try:
-            company_id, partner_id = int(company_id), int(partner_id)
-            expires_date = fields.Date.to_date(expires)
-        except (TypeError, ValueError):
-            return None
-        if not token or not expires_date or expires_date < fields.Date.context_today(self):
-            return None
-        expected = hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company_id, partner_id, expires_date.isoformat()))
-        if not consteq(expected, str(token)):
-            return None
-        company = self.env["res.company"].sudo().browse(company_id).exists()
-        partner = self.sudo().browse(partner_id).exists()
-        if not company or not partner or partner.commercial_partner_id != partner:
-            return None
-        return company, partner
-
     def _dunning_payable_invoices(self, company, move_ids=None, currency_id=None):
         """The open invoices the customer asked to pay: ``move_ids``, or else everything overdue
         (and not disputed) in ``currency_id``. One payment is in one currency.
@@ -353,54 +330,61 @@ class ResPartner(models.Model):
                 raise MissingError(self.env._("This invoice does not exist."))
         else:
             today = fields.Date.context_today(self)
-            moves = self._dunning_open_invoices(
-                company, [("invoice_date_due", "<", today), ("currency_id", "=", currency_id)]
-            ).filtered(lambda move: move._dunning_portal_status(today) != "disputed")
+            moves = self._dunning_open_invoices(company, [("currency_id", "=", currency_id)]).filtered(
+                lambda move: move._dunning_portal_status(today) != engine.STATUS_DISPUTED
+                and any(item.is_past_due_on(today) for item in move.line_ids._dunning_engine_items())
+            )
         if not moves:
             raise UserError(self.env._("There is nothing to pay: please tick the invoices you want to pay."))
         if len(moves.currency_id) > 1:
             raise UserError(self.env._("Please pay the invoices of each currency separately."))
         return moves
 
-    def _dunning_payment_token(self, company, moves):
-        """A token that lets the payment form pay ``moves``, open invoices of this customer at
-        ``company``: ``company-partner-ids-signature``."""
-        self.ensure_one()
-        move_ids = tuple(sorted(moves.ids))
-        signature = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company.id, self.id, move_ids))
-        return f"{company.id}-{self.id}-{'.'.join(map(str, move_ids))}-{signature}"
-
-    @api.model
-    def _dunning_payment_access(self, token):
-        """(company, commercial partner, invoice ids) a payment token was issued for, or None
-        when it is forged or altered. The signature is compared in constant time."""
-        try:
-            company_id, partner_id, move_ids, signature = str(token).split("-")
-            company_id, partner_id = int(company_id), int(partner_id)
-            move_ids = tuple(int(move_id) for move_id in move_ids.split("."))
-        except ValueError:
-            return None
-        expected = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company_id, partner_id, move_ids))
-        if not consteq(expected, signature):
-            return None
-        return self.env["res.company"].sudo().browse(company_id), self.sudo().browse(partner_id), move_ids
-
     def _dunning_open_invoice_domain(self, company):
         self.ensure_one()
         return [("company_id", "=", company.id), ("commercial_partner_id", "=", self.id), *OPEN_INVOICE_DOMAIN]
 
     def _dunning_overdue_count(self, company):
-        """How many open invoices the statement shows as overdue (neither promised nor disputed)."""
+        """How many invoices the statement shows as overdue (neither paused, promised nor disputed)."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        return self.env["account.move"].sudo().search_count([
-            *self._dunning_open_invoice_domain(company),
-            ("invoice_date_due", "<", today),
-            "|", "|",
-            ("dunning_paused_until", "=", False),
-            ("dunning_paused_until", "<", today),
-            ("dunning_pause_reason", "not in", ("promise", "dispute")),
-        ])
+        documents = self._dunning_items_by_document(self._dunning_open_items(company))
+        return sum(
+            engine.move_status(items, today) == engine.STATUS_OVERDUE
+            for (_move_id, is_credit), items in documents.items()
+            if not is_credit
+        )
+
+    def _dunning_open_items(self, company):
+        """The open items of these commercial partners at ``company`` that the engine can date, as
+        ``engine.OpenItem`` in one query: what the run chases, the reminders total, the statement
+        lists and the customer form sums."""
+        if not self:
+            return []
+        rows = self.env["dunning.run"].sudo()._fetch_open_items(company, self)
+        return engine.split_dated(engine.make_items(rows))[0]
+
+    @api.model
+    def _dunning_items_by_document(self, items):
+        """{(move id, is credit): its items}: what a statement line shows, the debits of a document
+        (an invoice's instalments) or its credits."""
+        documents = defaultdict(list)
+        for item in items:
+            documents[item.move_id, item.is_credit].append(item)
+        return documents
+
+    def _dunning_currency_totals(self, totals):
+        """``engine.totals_by_currency`` formatted for the statement and the customer form, by currency name."""
+        currencies = self.env["res.currency"].browse(totals)
+        return [
+            {
+                "currency": currency,
+                "residual": formatLang(self.env, totals[currency.id].balance, currency_obj=currency),
+                "overdue": formatLang(self.env, totals[currency.id].overdue, currency_obj=currency),
+                "has_overdue": not currency.is_zero(totals[currency.id].overdue),
+            }
+            for currency in currencies.sorted("name")
+        ]
 
     def _dunning_open_invoices(self, company, extra_domain=()):
         """Open customer invoices of this commercial partner at ``company``, as a sudo search."""
@@ -416,36 +400,50 @@ class ResPartner(models.Model):
     def _dunning_statement_values(self, company, today):
         """Everything the account statement shows, read in a few set-based queries.
 
-        The open invoices' dates and amounts are formatted here, once per line with the
-        language's format: the QWeb widgets cost too much on a statement of 1,000 invoices.
+        It lists every open item (``_dunning_open_items``): the documents the customer owes, one
+        line per document, and its credits (credit notes, payments and other credits not yet
+        used), netted into the totals per currency that its reminders show too.
+        The dates and amounts are formatted here, once per line with the language's format: the
+        QWeb widgets cost too much on a statement of 1,000 invoices.
         """
         self.ensure_one()
-        moves = self._dunning_open_invoices(company)
-        moves._portal_ensure_tokens()
+        items = self._dunning_open_items(company)
+        documents = self._dunning_items_by_document(items)
+        moves = self.env["account.move"].sudo().browse({move_id for move_id, _is_credit in documents})
+        moves.fetch(["name", "move_type", "date", "invoice_date", "amount_total", "access_token"])
+        moves.filtered(lambda move: move.move_type == "out_invoice")._portal_ensure_tokens()
+        currencies = self.env["res.currency"].browse({item.currency_id for item in items})
         date_format = get_lang(self.env).date_format
 
         @cache  # an unpaid invoice's total and residual are the same amount, formatted once
-        def amount(value, currency):
-            return formatLang(self.env, value, currency_obj=currency)
+        def amount(value, currency_id):
+            return formatLang(self.env, value, currency_obj=currencies.browse(currency_id))
 
-        totals = defaultdict(lambda: {"residual": 0.0, "overdue": 0.0})
-        invoices = []
-        for move in moves:
-            status = move._dunning_portal_status(today)
-            currency = move.currency_id
+        def format_date(value):
+            return value and value.strftime(date_format)
+
+        invoices, credits = [], []
+        for (move_id, is_credit), move_items in sorted(
+            documents.items(), key=lambda document: (engine.earliest_due_date(document[1]) or date.max, document[0][0])
+        ):
+            move = moves.browse(move_id)
+            currency_id = move_items[0].currency_id
+            residual = amount(sum(item.residual_in_currency for item in move_items), currency_id)
+            if is_credit:
+                credits.append({"move": move, "date": format_date(move.date), "amount_residual": residual})
+                continue
+            is_invoice = move.move_type == "out_invoice"
             invoices.append({
                 "move": move,
-                "status": status,
-                "invoice_date": move.invoice_date and move.invoice_date.strftime(date_format),
-                "date_due": move.invoice_date_due and move.invoice_date_due.strftime(date_format),
-                "days_overdue": max((today - move.invoice_date_due).days, 0) if move.invoice_date_due else 0,
-                "amount_total": amount(move.amount_total, currency),
-                "amount_residual": amount(move.amount_residual, currency),
-                "url": move.get_portal_url(),
+                "status": engine.move_status(move_items, today),
+                "payable": is_invoice,
+                "invoice_date": format_date(move.invoice_date or move.date),
+                "date_due": format_date(engine.earliest_due_date(move_items)),
+                "days_overdue": engine.days_overdue(move_items, today),
+                "amount_total": amount(move.amount_total, currency_id) if is_invoice else "",
+                "amount_residual": residual,
+                "url": is_invoice and move.get_portal_url(),
             })
-            totals[currency]["residual"] += move.amount_residual
-            if status == "overdue":
-                totals[currency]["overdue"] += move.amount_residual
         since = today - timedelta(days=STATEMENT_HISTORY_DAYS)
         payments = self.env["account.payment"].sudo().search_fetch(
             [
@@ -459,30 +457,11 @@ class ResPartner(models.Model):
             ["name", "date", "amount", "currency_id", "memo"],
             order="date desc, id desc",
         )
-        credit_notes = self.env["account.move"].sudo().search_fetch(
-            [
-                ("company_id", "=", company.id),
-                ("commercial_partner_id", "=", self.id),
-                ("move_type", "=", "out_refund"),
-                ("state", "=", "posted"),
-                ("invoice_date", ">=", since),
-            ],
-            ["name", "invoice_date", "amount_total", "amount_residual", "currency_id"],
-            order="invoice_date desc, id desc",
-        )
         return {
             "invoices": invoices,
-            "totals": [
-                {
-                    "currency": currency,
-                    "residual": amount(total["residual"], currency),
-                    "overdue": amount(total["overdue"], currency),
-                    "has_overdue": not currency.is_zero(total["overdue"]),
-                }
-                for currency, total in sorted(totals.items(), key=lambda item: item[0].name)
-            ],
+            "credits": credits,
+            "totals": self._dunning_currency_totals(engine.totals_by_currency(items, today)),
             "payments": payments,
-            "credit_notes": credit_notes,
         }
 
     def _dunning_statement_pdf(self, company):
@@ -492,15 +471,3 @@ class ResPartner(models.Model):
         report = self.env["ir.actions.report"].sudo().with_company(company).with_context(lang=self.lang)
         pdf, _report_type = report._render_qweb_pdf("dunning_automation.action_report_dunning_statement", self.ids)
         return pdf, self.env._("Statement - %(partner)s.pdf", partner=self.name)
-
-    def _dunning_check_portal_rate_limit(self):
-        """Refuse a promise or dispute when the customer already sent too many this hour."""
-        self.ensure_one()
-        # the database clock, the one ``create_date`` is written with
-        since = fields.Datetime.subtract(self.env.cr.now(), hours=1)
-        recent = sum(
-            self.env[model].sudo().search_count([("partner_id", "=", self.id), ("create_date", ">=", since)])
-            for model in ("dunning.promise", "dunning.dispute")
-        )
-        if recent >= PORTAL_RATE_LIMIT:
-            raise UserError(self.env._("Too many requests: please try again in an hour or contact us directly."))

@@ -1,6 +1,7 @@
 from . import test_engine
 from . import test_dunning_level
 from . import test_dunning_run
+from . import test_open_items
 from . import test_dunning_communication
 from . import test_security
 from . import test_cron
@@ -8,5 +9,8 @@ from . import test_ui
 from . import test_risk_scorer
 from . import test_portal
 from . import test_portal_payment
+from . import test_portal_fuzz
+from . import test_dunning_pause
 from . import test_dunning_risk
 from . import test_demo
+from . import test_i18n

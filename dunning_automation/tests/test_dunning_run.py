@@ -64,8 +64,10 @@ class TestDunningRun(DunningCommon):
         for text in (invoice_usd.name, invoice_eur.name, refund.name, "1,200.00", "500.00", "200.00", "/my/invoices/"):
             self.assertIn(text, body)
         self.assertIn("access_token=", body)
-        totals = dict((currency.name, amount) for currency, amount in communication._totals_by_currency())
-        self.assertEqual(totals, {"USD": 1000.0, "EUR": 500.0}, "totals per currency, never summed")
+        totals = {currency.name: (due, overdue) for currency, due, overdue in communication._totals_by_currency()}
+        self.assertEqual(
+            totals, {"USD": (1000.0, 1200.0), "EUR": (500.0, 500.0)}, "per currency, never summed; credits netted"
+        )
         self.assertIn(self.company.name, communication.subject)
         self.assertEqual(communication.body_html, mail.body_html)
         # chatter entry on each listed invoice

@@ -143,3 +143,62 @@ class TestEngine(BaseCase):
         decisions, _evaluation = decide([item(1, -8, partner_id=1), item(2, -2, partner_id=2)])
         self.assertTrue(decisions[1].send)
         self.assertFalse(decisions[2].send)
+
+    # ------------------------------------------------------------------
+    # what a customer owes
+    # ------------------------------------------------------------------
+
+    def test_open_payment_states(self):
+        for state in ("not_paid", "partial", None):
+            self.assertTrue(engine.is_open_payment_state(state), state)
+        for state in ("in_payment", "paid", "reversed", "blocked", "invoicing_legacy"):
+            self.assertFalse(engine.is_open_payment_state(state), state)
+
+    def test_totals_per_currency_net_credits_never_summed_across(self):
+        items = [
+            item(1, -8, 100.0, currency_id=1),
+            item(2, 10, 50.0, currency_id=1),  # not due yet: owed, not overdue
+            item(3, None, -30.0, currency_id=1),  # a credit needs no due date, is never overdue
+            item(4, -8, 40.0, currency_id=2, amount_residual_currency=80.0),
+            item(5, -8, 25.0, currency_id=1, paused_until=TODAY),  # paused: owed, not overdue
+        ]
+        totals = engine.totals_by_currency(items, TODAY)
+        self.assertEqual(totals[1], engine.Totals(1, balance=145.0, overdue=100.0))
+        self.assertEqual(totals[2], engine.Totals(2, balance=80.0, overdue=80.0), "the document currency")
+        self.assertEqual(engine.overdue_total(items, TODAY), 140.0, "the company currency, for the tolerance")
+        decisions, _evaluation = decide(items)
+        self.assertEqual(decisions[1].totals, totals)
+        self.assertEqual(
+            decisions[1].totals_snapshot(),
+            [
+                {"currency_id": 1, "balance": 145.0, "overdue": 100.0},
+                {"currency_id": 2, "balance": 80.0, "overdue": 80.0},
+            ],
+        )
+
+    def test_totals_count_items_the_policy_leaves_out(self):
+        chased, small = item(1, -8, 100.0, currency_id=1), item(2, -8, 5.0, currency_id=1)
+        decisions, _evaluation = decide([chased], owed_items=[chased, small])
+        self.assertEqual(decisions[1].totals[1].balance, 105.0)
+        self.assertEqual(decisions[1].overdue_total, 100.0)
+
+    def test_move_status(self):
+        self.assertEqual(engine.move_status([item(1, -1)], TODAY), engine.STATUS_OVERDUE)
+        self.assertEqual(engine.move_status([item(1, 0)], TODAY), engine.STATUS_DUE, "due today is not overdue")
+        two = [item(1, -5, move_id=9), item(2, 30, move_id=9)]
+        self.assertEqual(engine.move_status(two, TODAY), engine.STATUS_OVERDUE, "its first instalment is")
+        self.assertEqual(engine.earliest_due_date(two), TODAY - timedelta(days=5))
+        self.assertEqual(engine.days_overdue(two, TODAY), 5)
+        for reason, status in (("promise", "promised"), ("dispute", "disputed"), ("manual", "paused")):
+            paused = item(1, -5, paused_until=TODAY, pause_reason=reason)
+            self.assertEqual(engine.move_status([paused], TODAY), status)
+            self.assertEqual(engine.days_overdue([paused], TODAY), 0)
+        expired = item(1, -5, paused_until=TODAY - timedelta(days=1), pause_reason="promise")
+        self.assertEqual(engine.move_status([expired], TODAY), engine.STATUS_OVERDUE)
+
+    def test_make_items_from_rows(self):
+        row = {"line_id": 1, "move_id": 2, "partner_id": 3, "date_maturity": None, "amount_residual": 10.0,
+               "invoice_date": TODAY, "journal_id": 7, "move_type": "out_invoice"}
+        [made] = engine.make_items([row])
+        self.assertEqual(made.due_date, TODAY, "the invoice date when the line has no maturity")
+        self.assertEqual(made.residual_in_currency, 10.0)

@@ -1,5 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -7,7 +8,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields, http
 from odoo.exceptions import MissingError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import SQL, formatLang
 
 from ..models.dunning_dispute import MAX_ATTACHMENT_SIZE
@@ -129,13 +130,14 @@ class TestDunningPortalModels(DunningPortalCommon):
             [
                 {"currency": eur, "residual": formatLang(self.env, 200.0, currency_obj=eur),
                  "overdue": formatLang(self.env, 200.0, currency_obj=eur), "has_overdue": True},
-                {"currency": usd, "residual": formatLang(self.env, 1400.0, currency_obj=usd),
+                # the open credit note is netted: the balance the reminders show too
+                {"currency": usd, "residual": formatLang(self.env, 1350.0, currency_obj=usd),
                  "overdue": formatLang(self.env, 1000.0, currency_obj=usd), "has_overdue": True},
             ],
             "never summed across currencies",
         )
         self.assertEqual(by_move[self.overdue]["amount_residual"], formatLang(self.env, 1000.0, currency_obj=usd))
-        self.assertEqual(values["credit_notes"], credit_note)
+        self.assertEqual([line["move"] for line in values["credits"]], [credit_note])
         self.assertEqual(values["payments"].mapped("amount"), [100.0])
 
     def test_statement_queries_do_not_grow(self):
@@ -161,7 +163,12 @@ class TestDunningPortalModels(DunningPortalCommon):
     def test_promise_kept(self):
         collector = new_test_user(self.env, "collector", groups="account.group_account_invoice")
         self.customer.with_company(self.company).dunning_collector_id = collector
+        messages = self.overdue.message_ids
         promise = self._promise(self.overdue, str(days(7)))
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking messages are posted on commit
+        self.assertEqual(len(self.overdue.message_ids - messages), 1, "one message says the invoice is promised")
+        self.assertEqual(promise.amount, 1000.0, "no amount named: everything due is promised")
         self.assertEqual(promise.paused_until, days(10), "promised date + 3 days of grace")
         self.assertEqual(self.overdue.dunning_pause_reason, "promise")
         self.assertEqual(self.overdue.dunning_state, "paused")
@@ -174,6 +181,38 @@ class TestDunningPortalModels(DunningPortalCommon):
         self._pay(self.overdue, on=days(5))
         self._run(days(6))
         self.assertEqual(promise.state, "kept")
+
+    def test_collector_order(self):
+        """Collector, else the company's dunning responsible, else the invoice's salesperson, else an
+        accounting manager: never a portal, public, archived or superuser account."""
+        def user(login, groups="account.group_account_invoice"):
+            return new_test_user(
+                self.env, login, groups=groups, company_id=self.company.id, company_ids=self.company.ids
+            )
+
+        collector, responsible, salesperson = user("collector"), user("responsible"), user("salesperson")
+        partner = self.customer.with_company(self.company)
+        self.overdue.invoice_user_id = salesperson
+        partner.dunning_collector_id = collector
+        self.company.dunning_responsible_id = responsible
+        self.assertEqual(partner._dunning_collector(self.overdue), collector)
+        partner.dunning_collector_id = user("portal_collector", groups="base.group_portal")
+        self.assertEqual(partner._dunning_collector(self.overdue), responsible)
+        self.company.dunning_responsible_id = False
+        self.assertEqual(partner._dunning_collector(self.overdue), salesperson)
+        salesperson.action_archive()
+        fallback = partner._dunning_collector(self.overdue)
+        self.assertIn(fallback, self.env.ref("account.group_account_manager").all_user_ids)
+        self.assertFalse(fallback.share or fallback._is_superuser())
+        # from the portal, as the public user: the activity goes to the company's responsible
+        self.company.dunning_responsible_id = responsible
+        public = self.env.ref("base.public_user")
+        promise = self.env["dunning.promise"].with_user(public).sudo()._portal_create(
+            self.company, self.customer, self.overdue.ids, str(days(7)), None
+        )
+        self.assertEqual(promise.activity_ids.user_id, responsible)
+        self.assertEqual(promise.message_ids[0].author_id, self.customer, "written by the customer")
+        self.assertEqual(self.overdue.message_ids[0].author_id, self.customer)
 
     def test_promise_broken(self):
         self.due.write({"dunning_paused_until": days(60), "dunning_pause_reason": "manual"})
@@ -203,6 +242,8 @@ class TestDunningPortalModels(DunningPortalCommon):
             "no date": ("", None, "date"),
             "garbage date": ("31/02/2026", None, "date"),
             "zero": (str(days(7)), "0", "positive"),
+            "a tenth of a cent": (str(days(7)), "0.001", "positive"),
+            "1e-400": (str(days(7)), "1e-400", "positive"),
             "negative": (str(days(7)), "-5", "positive"),
             "NaN": (str(days(7)), "NaN", "positive"),
             "1e309": (str(days(7)), "1e309", "positive"),
@@ -264,7 +305,11 @@ class TestDunningPortalModels(DunningPortalCommon):
 
     def test_dispute_with_attachment(self):
         message = "<script>alert('x')</script> \u202eevil\u200b"
+        messages = self.overdue.message_ids
         dispute = self._dispute(self.overdue, message=message, upload=("proof.PDF", PDF))
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking messages are posted on commit
+        self.assertEqual(len(self.overdue.message_ids - messages), 1, "one message says the invoice is disputed")
         self.assertEqual(dispute.message, message, "stored as text")
         self.assertEqual(dispute.attachment_id.mimetype, "application/pdf")
         self.assertEqual(self.overdue.dunning_pause_reason, "dispute")
@@ -295,16 +340,81 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", "dunning.dispute")]))
         self.assertFalse(self.overdue.dunning_pause_reason)
 
-    def test_dispute_accepted(self):
-        dispute = self._dispute(self.overdue)
+    def _accept(self, dispute, **values):
+        """Accept ``dispute`` as its form's button does, and fill the credit note wizard in."""
         action = dispute.action_accept()
+        self.assertEqual(dispute.state, "open", "nothing is decided before the credit note is chosen")
+        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        for name, value in values.items():
+            setattr(wizard, name, value)
+        return wizard.save()
+
+    def test_dispute_accepted_full(self):
+        dispute = self._dispute(self.overdue)
+        self.assertEqual(self._accept(dispute).reason, "Wrong amount", "the dispute's reason by default")
+        action = self._accept(dispute).action_create_credit_note()
+        credit_note = dispute.credit_note_id
+        self.assertEqual(action["res_id"], credit_note.id, "the credit note opens")
+        self.assertEqual((credit_note.move_type, credit_note.state), ("out_refund", "posted"))
+        self.assertEqual(credit_note.reversed_entry_id, self.overdue)
+        self.assertEqual(credit_note.amount_total, 1000.0)
         self.assertEqual(dispute.state, "accepted")
         self.assertFalse(dispute.activity_ids)
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({"journal_id": self.overdue.journal_id.id})
-        wizard.refund_moves()
-        self.assertEqual(wizard.new_move_ids.move_type, "out_refund")
+        self.assertEqual(self.overdue.payment_state, "reversed")
         with self.assertRaisesRegex(UserError, "already resolved"):
             dispute.action_reject()
+        with self.assertRaisesRegex(UserError, "already resolved"):
+            dispute.action_accept()
+
+    def test_dispute_accepted_amount(self):
+        """A partial credit note: reconciled with the invoice, whose dunning resumes for the rest."""
+        dispute = self._dispute(self.overdue)
+        for amount, message in ((0.0, "positive"), (1000.01, "still due")):
+            with self.subTest(amount=amount), self.assertRaisesRegex(UserError, message):
+                self._accept(dispute, credit_type="amount", amount=amount).action_create_credit_note()
+        self._accept(dispute, credit_type="amount", amount=250.0).action_create_credit_note()
+        credit_note = dispute.credit_note_id
+        self.assertEqual(credit_note.amount_total, 250.0)
+        self.assertEqual(credit_note.reversed_entry_id, self.overdue)
+        self.assertEqual(self.overdue.amount_residual, 750.0)
+        self.assertEqual(self.overdue.payment_state, "partial")
+        self.assertFalse(self.overdue.dunning_pause_reason, "dunning resumes for what is still due")
+        self._run(days(1))
+        self.assertIn(self.overdue, self._communications(self.customer).move_ids)
+
+    def test_dispute_accepted_amount_with_taxes(self):
+        tax = self.company_data["default_tax_sale"]
+        invoice = self._create_invoice_one_line(
+            price_unit=333.33, tax_ids=tax, partner_id=self.customer, invoice_date=days(-40),
+            invoice_date_due=days(-10), invoice_payment_term_id=False, post=True,
+        )
+        dispute = self._dispute(invoice)
+        self._accept(dispute, credit_type="amount", amount=100.0).action_create_credit_note()
+        self.assertAlmostEqual(dispute.credit_note_id.amount_total, 100.0, delta=0.01)
+        self.assertEqual(dispute.credit_note_id.invoice_line_ids.tax_ids, tax, "the invoice's taxes, in proportion")
+
+    def test_dispute_accepted_lines(self):
+        invoice = self._create_invoice(
+            move_type="out_invoice", partner_id=self.customer.id, invoice_date=days(-40), invoice_date_due=days(-10),
+            invoice_payment_term_id=False,
+            invoice_line_ids=[
+                Command.create({"name": "Delivered", "price_unit": 600.0, "tax_ids": []}),
+                Command.create({"name": "Never delivered", "price_unit": 150.0, "tax_ids": []}),
+                Command.create({"name": "Also missing", "price_unit": 50.0, "tax_ids": []}),
+            ],
+        )
+        invoice.action_post()
+        dispute = self._dispute(invoice, reason="not_received")
+        with self.assertRaisesRegex(UserError, "Choose the invoice lines"):
+            self._accept(dispute, credit_type="lines").action_create_credit_note()
+        wizard = self._accept(dispute, credit_type="lines")
+        wizard.line_ids = invoice.invoice_line_ids.filtered(lambda line: line.name != "Delivered")
+        wizard.action_create_credit_note()
+        credit_note = dispute.credit_note_id
+        self.assertEqual(sorted(credit_note.invoice_line_ids.mapped("name")), ["Also missing", "Never delivered"])
+        self.assertEqual(credit_note.amount_total, 200.0)
+        self.assertEqual(invoice.amount_residual, 600.0)
+        self.assertEqual(dispute.state, "accepted")
 
     def test_dispute_rejected(self):
         dispute = self._dispute(self.overdue)
@@ -379,10 +489,62 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
                 with self.subTest(query=query, path=path):
                     response = self.url_open(self._url(path, **query))
                     self.assertEqual(response.status_code, 404)
+                    self.assertIn("has expired or is not valid", response.text)
                     self.assertNotIn("Cascade", response.text)
                     self.assertNotIn(self.overdue.name, response.text)
         self.assertEqual(self.url_open(self._url()).status_code, 404, "no link, not logged in")
         self.assertEqual(self.url_open(self._url("/my/dunning/statement/pdf")).status_code, 404)
+
+    def _ask_fresh_link(self, email, company_id=None):
+        """The answer to the expired link page's form, without its CSRF tokens (new on every page)."""
+        data = {"email": email, "company_id": company_id or self.company.id}
+        response = self._post("/my/dunning/statement/fresh_link", data)
+        self.assertEqual(response.status_code, 404)
+        return re.sub(r"[0-9a-f]{40}o[0-9]*", "", response.text)
+
+    def test_expired_link_fresh_link(self):
+        """An expired link shows a page to ask for a fresh one, sent only to the address on file,
+        at most 3 a day; the answer is the same whether the address is on file or not."""
+        self.authenticate(None, None)
+        expired = self.customer._dunning_statement_query(self.company, fields.Date.today() - timedelta(days=61))
+        page = self.url_open(self._url(**expired))
+        self.assertEqual(page.status_code, 404)
+        self.assertIn("has expired or is not valid", page.text)
+        self.assertIn('action="/my/dunning/statement/fresh_link"', page.text)
+        self.assertNotIn("Cascade", page.text)
+        Mail = self.env["mail.mail"]
+        contact = self.customer.dunning_contact_id
+        unknown = self._ask_fresh_link("nobody@example.com")
+        self.assertIn("a fresh link is on its way", unknown)
+        self.assertFalse(Mail.search([("recipient_ids", "in", contact.ids)]))
+        self.assertEqual(self._ask_fresh_link("AP@Cascade.example.com "), unknown, "nothing tells the address is known")
+        mail = Mail.search([("recipient_ids", "in", contact.ids)])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("your account statement", mail.subject)
+        url = re.search(r'href="([^"]*/my/dunning/statement\?[^"]*)"', mail.body_html)[1].replace("&amp;", "&")
+        link = dict(parse_qsl(urlsplit(url).query))
+        self.assertEqual(self.env["res.partner"]._dunning_statement_access(**link), (self.company, self.customer))
+        self.assertIn("fresh account statement link was sent", self.customer.message_ids[0].body)
+        for _index in range(3):
+            self.assertEqual(self._ask_fresh_link(self.customer.email), unknown)
+        self.assertEqual(len(Mail.search([("recipient_ids", "in", contact.ids)])), 3, "3 a day at most")
+        self.assertIn("Please enter a valid email address", self._ask_fresh_link("not an address"))
+
+    def test_fresh_link_only_to_the_dunning_contact(self):
+        """The address of another contact of the customer is not the one on file for reminders."""
+        self.authenticate(None, None)
+        billing = self.env["res.partner"].create({
+            "name": "Billing", "type": "invoice", "parent_id": self.customer.id, "email": "billing@cascade.example.com",
+        })
+        self._ask_fresh_link(self.customer.email)
+        self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", (self.customer + billing).ids)]))
+        self._ask_fresh_link(billing.email)
+        self.assertTrue(self.env["mail.mail"].search([("recipient_ids", "in", billing.ids)]))
+
+    def test_tour_fresh_link(self):
+        expired = self.customer._dunning_statement_query(self.company, fields.Date.today() - timedelta(days=61))
+        self.start_tour(self._url(**expired), "dunning_portal_fresh_link", login=None)
+        self.assertTrue(self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)]))
 
     def test_statement_logged_in(self):
         self.authenticate("cascade_portal", "cascade_portal")
@@ -411,6 +573,9 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         promise = self.env["dunning.promise"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(promise.move_ids, self.overdue)
         self.assertEqual(promise.promise_date, promise_date)
+        self.assertEqual(promise.amount, 1000.0, "no amount typed: everything due")
+        self.assertFalse(promise.activity_ids.user_id.share, "never the public user")
+        self.assertEqual(self.overdue.message_ids[0].author_id, self.customer, "the customer wrote it")
         page = self.url_open(response.headers["Location"]).text
         self.assertIn("Promised", page)
         # a rule broken: the page says why, nothing is written

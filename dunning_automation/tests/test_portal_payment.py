@@ -91,7 +91,10 @@ class TestDunningPortalPaymentModels(DunningPortalCommon):
         self.overdue.action_dunning_resume()
         self.overdue.dunning_pause_reason = "manual"
         self.overdue.dunning_paused_until = days(5)
-        self.assertEqual(self.customer._dunning_overdue_count(self.company), 1, "a pause of ours is no answer of the customer")
+        # our own pause puts the invoice on hold: not chased, not overdue, the same for the
+        # reminders, the statement and this counter (engine.move_status)
+        self.assertEqual(self.customer._dunning_overdue_count(self.company), 0)
+        self.assertEqual(self.overdue._dunning_portal_status(TODAY), "paused")
 
     def test_statement_pdf(self):
         content, filename = self.customer._dunning_statement_pdf(self.company)

@@ -62,4 +62,6 @@ class TestDunningUi(HttpCase):
         self.assertEqual(reply.partner_ids, customer, "the reply goes to the customer")
         self.assertEqual(accepted.state, "accepted")
         credit_note = self.env["account.move"].search([("reversed_entry_id", "=", not_received.id)])
-        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(accepted.credit_note_id, credit_note)
+        self.assertEqual((credit_note.move_type, credit_note.amount_total), ("out_refund", 100.0))
+        self.assertEqual(not_received.amount_residual, 150.0, "the rest is still due")

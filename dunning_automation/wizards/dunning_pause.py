@@ -64,7 +64,6 @@ class DunningPause(models.TransientModel):
                     moves=", ".join(wrong.mapped("display_name")),
                 )
             )
-        self.move_ids.write({"dunning_paused_until": self.paused_until, "dunning_pause_reason": self.reason})
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
         body = Markup("<p>%s</p>") % self.env._(
             "Dunning paused until %(date)s: %(reason)s.",
@@ -73,6 +72,5 @@ class DunningPause(models.TransientModel):
         )
         if self.note:
             body += plaintext2html(self.note)
-        for move in self.move_ids:
-            move.message_post(body=body)
+        self.move_ids._dunning_pause(self.paused_until, self.reason, body)
         return {"type": "ir.actions.act_window_close"}

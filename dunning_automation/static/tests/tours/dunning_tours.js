@@ -233,18 +233,45 @@ registry.category("web_tour.tours").add("dunning_resolve_dispute", {
             run: "click",
         },
         {
-            content: "Confirm",
-            trigger: ".modal-footer button:contains('Ok')",
+            content: "Credit part of the invoice only",
+            trigger: ".modal div[name=credit_type] input[data-value=amount]",
             run: "click",
         },
         {
+            trigger: ".modal div[name=amount] input",
+            run: "edit 100",
+        },
+        {
             content: "Issue the credit note",
-            trigger: ".modal button[name=refund_moves]",
+            trigger: ".modal button[name=action_create_credit_note]",
             run: "click",
         },
         {
             content: "The credit note opens",
-            trigger: ".o_form_view .o_field_widget[name=move_type]:contains('Credit Note'), .o_form_view:contains('Credit Note')",
+            trigger: ".o_form_view .o_breadcrumb:contains('RINV')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("dunning_portal_fresh_link", {
+    steps: () => [
+        {
+            content: "The expired link says so",
+            trigger: ".o_dunning_invalid_link h3:contains('expired')",
+        },
+        {
+            content: "Ask for a fresh link",
+            trigger: ".o_dunning_fresh_link_form input[name=email]",
+            run: "edit ap@cascade.example.com",
+        },
+        {
+            trigger: ".o_dunning_fresh_link_submit",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The answer tells nothing about the address",
+            trigger: ".o_dunning_fresh_link_sent:contains('If this address is the one we have on file')",
         },
     ],
 });
