@@ -8,7 +8,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 
 # An invoice whose earliest open instalment falls due within this many days is "due soon".
 DUE_SOON_DAYS = 7
@@ -147,12 +146,11 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_write_run_fields(self, values):
-        """Write what a run records on invoices, without the invoice machinery of ``write``
-        (synchronising the journal items, tracking): these fields are no accounting data, and a
-        run writes them on thousands of invoices."""
+        """Write what a run records on invoices through ``write``, so that every module's override
+        sees it, as bookkeeping: the invoice is not flagged as manually modified."""
         if not set(values) <= RUN_FIELDS:
             raise ValueError(f"not dunning run fields: {set(values) - RUN_FIELDS}")
-        return models.Model.write(self, values)
+        return self.with_context(skip_is_manually_modified=True).write(values)
 
     @api.model
     def _dunning_write_next_dates(self, next_dates):
@@ -223,17 +221,9 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_log_communications(self, communications):
-        """One chatter note per reminder on each invoice it lists.
-
-        A run logs tens of thousands of notes, and ``mail.message.create`` costs about a
-        millisecond per message (default values, sanitising): the notes, built here from escaped
-        text, are inserted in one statement with the values ``create`` would have computed.
-        """
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        """One chatter note per reminder on each invoice it lists, with its delivery state."""
         states = dict(communications._fields["state"]._description_selection(self.env))
-        moves = communications.move_ids
-        reply_to = moves.sudo()._notify_get_reply_to()
-        rows = []
+        bodies_by_author = defaultdict(lambda: defaultdict(Markup))
         for communication in communications:
             body = Markup("<p>%s</p>") % self.env._(
                 "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
@@ -242,55 +232,15 @@ class AccountMove(models.Model):
                 channel=communication.channel,
                 state=states[communication.state],
             )
-            if communication.failure_reason:
-                body += Markup("<p>%s</p>") % communication.failure_reason
-            author = communication.user_id.partner_id
-            rows += [
-                (
-                    move.id,
-                    move.company_id.id,
-                    move.company_id.alias_domain_id.id,
-                    str(body),
-                    author.id,
-                    author.email_formatted,
-                    reply_to[move.id],
-                    generate_tracking_message_id(f"{move.id}-account.move"),
-                )
-                for move in communication.move_ids
-            ]
-        if not rows:
-            return
-        self.env["mail.message"].flush_model()
-        columns = list(zip(*rows))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO mail_message (model, res_id, record_company_id, record_alias_domain_id, body,
-                                      author_id, email_from, reply_to, message_id, message_type,
-                                      subtype_id, is_internal, date,
-                                      create_uid, create_date, write_uid, write_date)
-                 SELECT 'account.move', note.res_id, note.company_id, note.alias_domain_id, note.body,
-                        note.author_id, note.email_from, note.reply_to, note.message_id, 'notification',
-                        %(subtype)s, FALSE, NOW() AT TIME ZONE 'UTC',
-                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                   FROM unnest(%(res_ids)s::int[], %(company_ids)s::int[], %(alias_domain_ids)s::int[],
-                               %(bodies)s::text[], %(author_ids)s::int[], %(emails)s::varchar[],
-                               %(reply_tos)s::varchar[], %(message_ids)s::varchar[])
-                     AS note(res_id, company_id, alias_domain_id, body, author_id, email_from,
-                             reply_to, message_id)
-            """,
-            subtype=subtype_id,
-            uid=self.env.uid,
-            res_ids=list(columns[0]),
-            company_ids=list(columns[1]),
-            alias_domain_ids=[alias_domain_id or None for alias_domain_id in columns[2]],
-            bodies=list(columns[3]),
-            author_ids=[author_id or None for author_id in columns[4]],
-            emails=[email or None for email in columns[5]],
-            reply_tos=[reply or None for reply in columns[6]],
-            message_ids=list(columns[7]),
-        ))
-        self.env["mail.message"].invalidate_model()
-        moves.invalidate_recordset(["message_ids"])
+            if communication.failure_message:
+                body += Markup("<p>%s</p>") % communication.failure_message
+            bodies = bodies_by_author[communication.user_id.partner_id]
+            for move in communication.move_ids:
+                bodies[move.id] += body
+        for author, bodies in bodies_by_author.items():
+            self.browse(list(bodies))._message_log_batch(
+                bodies, author_id=author.id or None, email_from=author.email_formatted or None
+            )
 
     def _dunning_pdf_attachments(self):
         """The invoices' PDFs, generated for those that have none yet."""

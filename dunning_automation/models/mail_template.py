@@ -71,6 +71,12 @@ class MailTemplate(models.Model):
         """
         template = self.sudo()
         rendered = template._generate_template(communications.ids, DUNNING_RENDERED_FIELDS)
+        # a company without an address of its own sends from Odoo's fallback, not from the run's user
+        senders = {
+            communication.id: communication.company_id._dunning_sender()
+            for communication in communications
+            if not communication.company_id.email_formatted
+        }
         mails = self.env["mail.mail"].sudo().create([
             {
                 "model": communications._name,
@@ -79,7 +85,7 @@ class MailTemplate(models.Model):
                 "subject": values["subject"],
                 "body_html": values["body_html"],
                 "body": Markup("<p>%s</p>") % values["subject"],
-                "email_from": values.get("email_from") or self.env.company.email_formatted,
+                "email_from": senders.get(communication_id) or values.get("email_from"),
                 "email_to": values.get("email_to") or False,
                 "email_cc": values.get("email_cc") or False,
                 "reply_to": values.get("reply_to") or False,

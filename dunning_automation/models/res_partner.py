@@ -159,7 +159,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_last_reminder_date(self):
-        last_dates = self.env["dunning.run"]._last_reminder_dates(self.env.company, self.commercial_partner_id.ids)
+        last_dates = self.env["dunning.planner"]._last_reminder_dates(self.env.company, self.commercial_partner_id.ids)
         for partner in self:
             partner.dunning_last_reminder_date = last_dates.get(partner.commercial_partner_id.id, False)
 

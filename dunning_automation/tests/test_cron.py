@@ -21,6 +21,8 @@ class TestDunningCron(DunningCommon):
         super().setUpClass()
         cls.env["ir.config_parameter"].sudo().set_param("dunning_automation.batch_size", 2)
         cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
+        # the scheduled run covers every company: none of them left without a sender
+        cls.env["res.company"].search([("email", "=", False)]).email = "billing@elsewhere.example.com"
         cls.customers = cls.env["res.partner"].create(
             [{"name": f"Customer {index}", "email": f"c{index}@example.com"} for index in range(5)]
         )
