@@ -5,10 +5,7 @@ import json
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.fields import Command
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
@@ -315,23 +312,6 @@ class DunningCommunication(models.Model):
         communications = self.sudo().search([("mail_id", "in", mails.ids), ("state", "!=", "bounced")])
         for reason, grouped in communications.grouped(lambda c: failure_reason or c.mail_id.failure_reason).items():
             grouped._set_delivery(state, failure_type, reason if failure_type else False)
-
-    def _resend_mail_values(self):
-        """A new email from the frozen snapshot, for a reminder whose email is gone."""
-        self.ensure_one()
-        return {
-            "model": self._name,
-            "res_id": self.id,
-            "message_type": "email_outgoing",
-            "subject": self.subject,
-            "body_html": self.body_html,
-            "body": Markup("<p>%s</p>") % self.subject,
-            "email_from": self.company_id._dunning_sender(),
-            "email_to": self.email_to,
-            "email_cc": self.email_cc,
-            "recipient_ids": [Command.link(self.recipient_id.id)] if self.recipient_id else [],
-            "auto_delete": self.mail_template_id.auto_delete,
-        }
 
     def action_retry(self):
         """Retry: queue the failed emails again, as one batch, and say which could not be."""

@@ -4,6 +4,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import email_normalize
@@ -201,6 +203,23 @@ class DunningDelivery(models.AbstractModel):
             return self.env["dunning.communication"]
 
     @api.model
+    def _resend_mail_values(self, communication):
+        """A new email from the frozen snapshot, for a reminder whose email is gone: to the
+        address the audit record names (once: not to the contact as well)."""
+        return {
+            "model": communication._name,
+            "res_id": communication.id,
+            "message_type": "email_outgoing",
+            "subject": communication.subject,
+            "body_html": communication.body_html,
+            "body": Markup("<p>%s</p>") % communication.subject,
+            "email_from": communication.company_id._dunning_sender(),
+            "email_to": communication.email_to,
+            "email_cc": communication.email_cc,
+            "auto_delete": communication.mail_template_id.auto_delete,
+        }
+
+    @api.model
     def _retry(self, communications):
         """Queue the emails of failed reminders again.
 
@@ -232,7 +251,7 @@ class DunningDelivery(models.AbstractModel):
         kept.write({"state": "outgoing", "failure_type": False, "failure_reason": False})
         for communication in retried.filtered(lambda communication: communication.mail_id not in kept):
             # the email left and bounced, or was deleted: a new one from the frozen snapshot
-            mail = self.env["mail.mail"].sudo().create(communication._resend_mail_values())
+            mail = self.env["mail.mail"].sudo().create(self._resend_mail_values(communication))
             communication.write({"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id})
             self._attach_pdfs(communication)
         for communication in retried:

@@ -48,21 +48,20 @@ class TestDunningDelivery(DunningCommon, MockEmail):
         self.assertIn("could not be reached", str(self._notes()[0].body))
         self.assertEqual(self.invoice.dunning_communication_line_ids.state, "failed", "and its dunning tab")
 
-        with freeze_time(NOON + timedelta(minutes=10)):
-            self._run()  # too early: the backoff is not over
+        self._run(NOON + timedelta(minutes=10))  # too early: the backoff is not over
         self.assertEqual(communication.state, "failed")
+        self._run(NOON + timedelta(minutes=16))
+        self.assertEqual(communication.state, "queued", "queued again by the later run")
         with freeze_time(NOON + timedelta(minutes=16)):
-            self._run()
-            self.assertEqual(communication.state, "queued", "queued again by the later run")
             self.assertFalse(self._send_queue(server_down=True))
         self.assertEqual(communication.retry_count, 1)
         self.assertEqual(communication.retry_date, NOON + timedelta(minutes=16 + 60), "the wait grows")
+        self._run(NOON + timedelta(minutes=80))
         with freeze_time(NOON + timedelta(minutes=80)):
-            self._run()
             delivered = self._send_queue()
             self.assertFalse(self._send_queue(), "nothing left to send")
-            self._run()
-            self.assertFalse(self._send_queue(), "a later run sends nothing again")
+        self._run(NOON + timedelta(minutes=90))
+        self.assertFalse(self._send_queue(), "a later run sends nothing again")
         self.assertEqual(len(delivered), 1, "delivered exactly once")
         self.assertEqual(communication.state, "sent")
         self.assertFalse(communication.retry_date)
@@ -72,10 +71,16 @@ class TestDunningDelivery(DunningCommon, MockEmail):
         self.assertFalse(self.env["dunning.communication"]._find_broken_link(self.company))
 
     def test_retries_end_then_manual_retry(self):
-        self.env["ir.config_parameter"].sudo().set_param("dunning_automation.retry_backoff_minutes", "")
+        self.env["ir.config_parameter"].sudo().set_param("dunning_automation.retry_backoff_minutes", "0")
         self._run()
         communication = self._communications()
-        self._send_queue(server_down=True)
+        with freeze_time(NOON):
+            self._send_queue(server_down=True)
+        self._run(NOON)
+        self.assertEqual(communication.state, "queued", "the one automatic retry")
+        with freeze_time(NOON):
+            self._send_queue(server_down=True)
+        self.assertEqual(communication.state, "failed")
         self.assertFalse(communication.retry_date, "no automatic retry left")
         self.assertIn("Use Retry", communication.failure_message)
         self.assertTrue(communication.can_retry)
@@ -122,3 +127,28 @@ class TestDunningDelivery(DunningCommon, MockEmail):
             self.env["mail.mail"].sudo().search([("model", "=", "dunning.communication")]).send()
         self.assertEqual(set(communications.mapped("state")), {"sent"})
         self.assertEqual(len(self._mails), 2)
+
+    def test_retry_after_bounce(self):
+        """The email left and bounced (and was deleted): Retry writes a new one from the snapshot."""
+        self._run()
+        communication = self._communications()
+        self.assertEqual(len(self._send_queue()), 1)
+        self.assertFalse(communication.mail_id, "sent emails are deleted")
+        self.env["mail.thread"]._routing_handle_bounce(False, {
+            "bounced_email": self.customer.email,
+            "bounced_partner": self.customer,
+            "bounced_msg_ids": [communication.mail_message_id.message_id],
+            "bounced_message": communication.mail_message_id,
+            "body": "552 mailbox full",
+            "email_from": "MAILER-DAEMON@example.com",
+            "to": "bounce@example.com",
+            "message_id": "<bounce-notification@example.com>",
+        })
+        self.assertEqual(communication.state, "bounced")
+        self.assertIn("returned the email", communication.failure_message)
+        communication.action_retry()
+        self.assertEqual(communication.mail_id.email_to, self.customer.email, "to the address the audit names")
+        self.assertEqual(communication.mail_id.body_html, communication.body_html)
+        self.assertEqual(len(self._send_queue()), 1, "once")
+        self.assertEqual(communication.state, "sent")
+        self.assertEqual(communication.retry_count, 1)
