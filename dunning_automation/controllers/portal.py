@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
-from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
@@ -148,6 +148,8 @@ class DunningPortal(PortalAccount, PaymentPortal):
             )
         except MissingError:
             raise NotFound() from None
+        except AccessError:
+            raise  # a UserError too, but not one to show on the statement
         except UserError as error:
             return self._render_dunning_statement(company, partner, link, error=str(error))
         amount = sum(moves.mapped("amount_residual"))
