@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import email_normalize
 
+from .dunning_communication import LIVE_STATES
 from .dunning_planner import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -197,7 +198,10 @@ class DunningDelivery(models.AbstractModel):
                     ("state", "=", "failed"),
                     ("retry_date", "<=", fields.Datetime.now()),
                 ]).try_lock_for_update()
-                return self._retry(due)[0]
+                retried, refused = self._retry(due)
+                # superseded by an attempt a user sent: nothing left to retry automatically
+                self.env["dunning.communication"].concat(*refused).write({"retry_date": False})
+                return retried
         except CONCURRENCY_ERRORS:
             _logger.info("Dunning: another run is retrying the failed reminders")
             return self.env["dunning.communication"]
@@ -233,7 +237,7 @@ class DunningDelivery(models.AbstractModel):
         Communication = self.env["dunning.communication"].sudo()
         live = set(Communication.search([
             ("reminder_key", "in", communications.mapped("reminder_key")),
-            ("state", "in", ("queued", "sent")),
+            ("state", "in", LIVE_STATES),
         ]).mapped("reminder_key"))
         retried = Communication
         for communication in communications.sudo():

@@ -129,11 +129,10 @@ class TestDunningDelivery(DunningCommon, MockEmail):
         self.assertEqual(len(self._mails), 2)
 
     def test_retry_after_bounce(self):
-        """The email left and bounced (and was deleted): Retry writes a new one from the snapshot."""
+        """The email left and bounced: Retry writes a new one from the snapshot."""
         self._run()
         communication = self._communications()
         self.assertEqual(len(self._send_queue()), 1)
-        self.assertFalse(communication.mail_id, "sent emails are deleted")
         self.env["mail.thread"]._routing_handle_bounce(False, {
             "bounced_email": self.customer.email,
             "bounced_partner": self.customer,
@@ -146,7 +145,9 @@ class TestDunningDelivery(DunningCommon, MockEmail):
         })
         self.assertEqual(communication.state, "bounced")
         self.assertIn("returned the email", communication.failure_message)
+        sent_mail = communication.mail_id
         communication.action_retry()
+        self.assertNotEqual(communication.mail_id, sent_mail)
         self.assertEqual(communication.mail_id.email_to, self.customer.email, "to the address the audit names")
         self.assertEqual(communication.mail_id.body_html, communication.body_html)
         self.assertEqual(len(self._send_queue()), 1, "once")
