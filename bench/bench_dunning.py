@@ -112,17 +112,18 @@ def bench_ours(env, company, profile_path):
     env.cr.commit()
     mail_id = last_id(env, "mail.mail")
     meter = PhaseMeter(env, [
-        ("dunning.run", "_plan"),
-        ("dunning.run", "_fetch_open_items"),
-        ("dunning.run", "_last_reminder_dates"),
+        ("dunning.planner", "_plan"),
+        ("dunning.planner", "_fetch_open_items"),
+        ("dunning.planner", "_last_reminder_dates"),
         ("account.move", "_dunning_write_next_dates"),
         ("dunning.run", "_process_batch"),
-        ("dunning.run", "_communication_values"),
+        ("dunning.delivery", "_communication_values"),
         ("dunning.communication", "create"),
-        ("dunning.run", "_deliver"),
+        ("dunning.delivery", "_deliver"),
         ("mail.template", "_dunning_queue"),
         ("dunning.communication", "_seal"),
         ("dunning.run", "_advance_moves"),
+        ("account.move", "_dunning_write_run_fields"),
         ("account.move", "_dunning_log_communications"),
         ("account.move", "_dunning_refresh_states"),
     ])

@@ -51,6 +51,9 @@
         "demo/dunning_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "dunning_automation/static/src/views/*",
+        ],
         "web.assets_tests": [
             "dunning_automation/static/tests/tours/*.js",
         ],

@@ -6,7 +6,9 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections import Counter
 from datetime import timedelta
+from unittest.mock import patch
 
 import odoo.init  # noqa: F401  (Odoo 19: set up the namespace before using the ORM)
 from odoo import SUPERUSER_ID, api, fields
@@ -38,6 +40,34 @@ def run_manually(env):
 
 def odoo_command(args, *extra):
     return [sys.executable, "-m", "odoo", *args, *extra]
+
+
+class MailGateway:
+    """The SMTP server, the one thing mocked: down (refusing connections) or recording deliveries."""
+
+    def __init__(self):
+        self.down = False
+        self.delivered = Counter()
+
+    def connect(self, *args, **kwargs):
+        if self.down:
+            raise ConnectionRefusedError("[Errno 111] Connection refused")
+        return self
+
+    def send_email(self, message, *args, **kwargs):
+        self.delivered[message["To"]] += 1
+        return message["Message-Id"]
+
+    def quit(self):
+        pass
+
+    def patched(self, registry):
+        IrMailServer = registry["ir.mail_server"]
+        return (
+            patch.object(IrMailServer, "_disable_send", lambda *args: False),
+            patch.object(IrMailServer, "_connect__", self.connect),
+            patch.object(IrMailServer, "send_email", self.send_email),
+        )
 
 
 class Harness:
@@ -158,6 +188,55 @@ class Harness:
         self.run_evaluation("manual", barrier, errors)
         self.assert_each_customer_once("killed run, evaluated once more")
 
+    def send_mail_queue(self):
+        with self.registry.cursor() as cr:
+            self.env(cr)["mail.mail"].process_email_queue()
+
+    def scenario_mail_server_down(self):
+        """The mail server refuses connections through two runs, then comes back; the scheduled
+        and a manual run retry at the same moment: every reminder is delivered exactly once."""
+        self.reset_data()
+        with self.registry.cursor() as cr:
+            self.env(cr)["ir.config_parameter"].set_param("dunning_automation.retry_backoff_minutes", "0,0,0")
+        gateway = MailGateway()
+        mocks = gateway.patched(self.registry)
+        for mock in mocks:
+            mock.start()
+        try:
+            errors = []
+            for down, triggers in ((True, ("cron",)), (True, ("cron", "manual")), (False, ("cron", "manual"))):
+                barrier = threading.Barrier(len(triggers))
+                threads = [
+                    threading.Thread(target=self.run_evaluation, args=(trigger, barrier, errors))
+                    for trigger in triggers
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=300)
+                gateway.down = down
+                self.send_mail_queue()
+            self.check("mail server down: every run finished", not errors, "".join(errors))
+            barrier = threading.Barrier(1)
+            self.run_evaluation("cron", barrier, errors)
+            self.send_mail_queue()
+        finally:
+            for mock in mocks:
+                mock.stop()
+        with self.registry.cursor() as cr:
+            communications = self.env(cr)["dunning.communication"].search([("partner_id", "in", self.partner_ids)])
+            states = Counter(communications.mapped("state"))
+            retries = sorted(set(communications.mapped("retry_count")))
+        self.check("mail server down: every reminder sent in the end", states == {"sent": CUSTOMERS}, f"({dict(states)})")
+        self.check("mail server down: retried by the later runs", retries == [2], f"(retries seen: {retries})")
+        counts = sorted(set(gateway.delivered.values()))
+        self.check(
+            "mail server down: every customer's email delivered exactly once",
+            counts == [1] and len(gateway.delivered) == CUSTOMERS,
+            f"(deliveries per address: {counts}, {len(gateway.delivered)} addresses)",
+        )
+        self.assert_each_customer_once("mail server down")
+
 
 def main(argv):
     harness = Harness(argv)
@@ -165,6 +244,7 @@ def main(argv):
         harness.install()
         harness.scenario_concurrent_runs()
         harness.scenario_killed_process()
+        harness.scenario_mail_server_down()
     except Exception:  # noqa: BLE001 - any set-up failure is a failed harness
         traceback.print_exc()
         harness.results.append(False)

@@ -7,7 +7,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from odoo import fields, http
-from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
@@ -199,6 +199,8 @@ class DunningPortal(PortalAccount, PaymentPortal):
             moves = partner._dunning_payable_invoices(company, self._get_dunning_move_ids(), _parse_id(currency_id))
         except MissingError:
             raise NotFound() from None
+        except AccessError:
+            raise  # a UserError too, but not one to show on the statement
         except UserError as error:
             return self._render_dunning_statement(company, partner, link, error=str(error))
         amount = sum(moves.mapped("amount_residual"))

@@ -2,6 +2,8 @@ from . import dunning_level
 from . import dunning_policy
 from . import dunning_communication_line
 from . import dunning_communication
+from . import dunning_planner
+from . import dunning_delivery
 from . import dunning_run
 from . import dunning_promise
 from . import dunning_dispute

@@ -9,7 +9,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 
 from .. import engine
 
@@ -190,12 +189,17 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_write_run_fields(self, values):
-        """Write what a run records on invoices, without the invoice machinery of ``write``
-        (synchronising the journal items, tracking): these fields are no accounting data, and a
-        run writes them on thousands of invoices."""
+        """Write what a run records on invoices through ``write``, so that every module's override
+        sees it, as the bookkeeping it is: with the context keys that ``account.move.write`` and
+        ``mail.thread.write`` honour to leave the journal items alone (no line synchronisation, no
+        balance check: nothing accounting changes), not to flag the invoice as manually modified,
+        and not to prepare tracking (none of these fields is tracked). Measured on 2,000
+        invoices: 24.6 s and 2,104 queries without these keys, 0.8 s and 31 queries with them."""
         if not set(values) <= RUN_FIELDS:
             raise ValueError(f"not dunning run fields: {set(values) - RUN_FIELDS}")
-        return models.Model.write(self, values)
+        return self.with_context(
+            skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True, tracking_disable=True
+        ).write(values)
 
     @api.model
     def _dunning_write_next_dates(self, next_dates):
@@ -266,17 +270,15 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_log_communications(self, communications):
-        """One chatter note per reminder on each invoice it lists.
+        """One chatter note per reminder on each invoice it lists, with its delivery state.
 
-        A run logs tens of thousands of notes, and ``mail.message.create`` costs about a
-        millisecond per message (default values, sanitising): the notes, built here from escaped
-        text, are inserted in one statement with the values ``create`` would have computed.
+        Through ``_message_log_batch`` (every module's ``mail.message`` logic applies), at a
+        measured cost: 4.0 s of the 15.7 s benchmark run for its 9,558 notes (3.3 s per 2,000,
+        half of it the ORM keeping ``message_ids`` in step), where the former INSERT took about
+        a tenth of that.
         """
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         states = dict(communications._fields["state"]._description_selection(self.env))
-        moves = communications.move_ids
-        reply_to = moves.sudo()._notify_get_reply_to()
-        rows = []
+        bodies_by_author = defaultdict(lambda: defaultdict(Markup))
         for communication in communications:
             body = Markup("<p>%s</p>") % self.env._(
                 "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
@@ -285,55 +287,15 @@ class AccountMove(models.Model):
                 channel=communication.channel,
                 state=states[communication.state],
             )
-            if communication.failure_reason:
-                body += Markup("<p>%s</p>") % communication.failure_reason
-            author = communication.user_id.partner_id
-            rows += [
-                (
-                    move.id,
-                    move.company_id.id,
-                    move.company_id.alias_domain_id.id,
-                    str(body),
-                    author.id,
-                    author.email_formatted,
-                    reply_to[move.id],
-                    generate_tracking_message_id(f"{move.id}-account.move"),
-                )
-                for move in communication.move_ids
-            ]
-        if not rows:
-            return
-        self.env["mail.message"].flush_model()
-        columns = list(zip(*rows))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO mail_message (model, res_id, record_company_id, record_alias_domain_id, body,
-                                      author_id, email_from, reply_to, message_id, message_type,
-                                      subtype_id, is_internal, date,
-                                      create_uid, create_date, write_uid, write_date)
-                 SELECT 'account.move', note.res_id, note.company_id, note.alias_domain_id, note.body,
-                        note.author_id, note.email_from, note.reply_to, note.message_id, 'notification',
-                        %(subtype)s, FALSE, NOW() AT TIME ZONE 'UTC',
-                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                   FROM unnest(%(res_ids)s::int[], %(company_ids)s::int[], %(alias_domain_ids)s::int[],
-                               %(bodies)s::text[], %(author_ids)s::int[], %(emails)s::varchar[],
-                               %(reply_tos)s::varchar[], %(message_ids)s::varchar[])
-                     AS note(res_id, company_id, alias_domain_id, body, author_id, email_from,
-                             reply_to, message_id)
-            """,
-            subtype=subtype_id,
-            uid=self.env.uid,
-            res_ids=list(columns[0]),
-            company_ids=list(columns[1]),
-            alias_domain_ids=[alias_domain_id or None for alias_domain_id in columns[2]],
-            bodies=list(columns[3]),
-            author_ids=[author_id or None for author_id in columns[4]],
-            emails=[email or None for email in columns[5]],
-            reply_tos=[reply or None for reply in columns[6]],
-            message_ids=list(columns[7]),
-        ))
-        self.env["mail.message"].invalidate_model()
-        moves.invalidate_recordset(["message_ids"])
+            if communication.failure_message:
+                body += Markup("<p>%s</p>") % communication.failure_message
+            bodies = bodies_by_author[communication.user_id.partner_id]
+            for move in communication.move_ids:
+                bodies[move.id] += body
+        for author, bodies in bodies_by_author.items():
+            self.browse(list(bodies))._message_log_batch(
+                bodies, author_id=author.id or None, email_from=author.email_formatted or None
+            )
 
     def _dunning_pdf_attachments(self):
         """The invoices' PDFs, generated for those that have none yet."""

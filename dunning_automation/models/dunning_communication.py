@@ -10,7 +10,11 @@ from odoo.tools import SQL, split_every
 from .. import engine
 
 # Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
-DELIVERY_FIELDS = frozenset({"state", "failure_type", "failure_reason", "mail_id", "sent_date"})
+DELIVERY_FIELDS = frozenset({
+    "state", "failure_type", "failure_reason", "mail_id", "mail_message_id", "sent_date", "retry_count", "retry_date",
+})
+# Delivery states in which a reminder counts as delivered or on its way: at most one attempt per reminder.
+LIVE_STATES = ("queued", "sent")
 # Namespace of the per-company advisory lock that serialises the hash chain.
 CHAIN_LOCK_NAMESPACE = 0x64756E  # "dun"
 # Records verified per batch, so that a long chain does not fill the memory.
@@ -78,9 +82,20 @@ class DunningCommunication(models.Model):
         index=True,
     )
     failure_type = fields.Char(readonly=True)
-    failure_reason = fields.Text(readonly=True)
+    failure_reason = fields.Text(string="Technical Details", readonly=True)
+    failure_message = fields.Text(string="Why It Failed", compute="_compute_failure_message")
+    retry_count = fields.Integer(string="Retries", readonly=True, copy=False)
+    retry_date = fields.Datetime(
+        string="Next Automatic Retry", readonly=True, copy=False, index="btree_not_null",
+        help="A later run queues the email again at this time: the mail server failed for a reason that may pass.",
+    )
+    can_retry = fields.Boolean(compute="_compute_failure_message")
     sent_date = fields.Datetime(readonly=True)
     idempotency_key = fields.Char(required=True, readonly=True, copy=False)
+    reminder_key = fields.Char(
+        readonly=True, copy=False, index=True,
+        help="The reminder this record is an attempt at: the idempotency key of its first attempt.",
+    )
     chain_index = fields.Integer(readonly=True, copy=False)
     hash_previous = fields.Char(readonly=True, copy=False)
     hash = fields.Char(readonly=True, copy=False)
@@ -91,11 +106,38 @@ class DunningCommunication(models.Model):
         "same channel twice on the same day.",
     )
     _chain_index_uniq = models.UniqueIndex("(company_id, chain_index) WHERE chain_index IS NOT NULL")
+    _reminder_live_uniq = models.UniqueIndex(
+        "(reminder_key) WHERE state IN ('queued', 'sent')",
+        "This reminder is already queued or sent: it cannot be sent again.",
+    )
 
     @api.depends("level_id", "partner_name", "dunning_date")
     def _compute_name(self):
         for communication in self:
             communication.name = f"{communication.partner_name} · {communication.level_id.name} · {communication.dunning_date}"
+
+    @api.depends("state", "failure_type", "retry_date", "retry_count", "body_html", "email_to")
+    def _compute_failure_message(self):
+        labels = self.env["dunning.delivery"]._failure_labels()
+        for communication in self:
+            failed = communication.state in ("failed", "bounced")
+            communication.can_retry = failed and bool(communication.body_html and communication.email_to)
+            if not failed and communication.state != "withdrawn":
+                communication.failure_message = False
+                continue
+            parts = [labels.get(communication.failure_type) or communication.failure_reason or ""]
+            if communication.retry_date:
+                parts.append(self.env._(
+                    "A later run sends it again automatically after %(date)s.",
+                    date=fields.Datetime.context_timestamp(communication, communication.retry_date).strftime("%Y-%m-%d %H:%M"),
+                ))
+            elif communication.can_retry:
+                parts.append(self.env._("Use Retry once the cause is fixed."))
+            elif failed:
+                parts.append(self.env._(
+                    "Fix the cause (the contact's email address, the template), then use Send Reminder Now."
+                ))
+            communication.failure_message = "\n".join(filter(None, parts))
 
     # ------------------------------------------------------------------
     # IMMUTABILITY
@@ -124,6 +166,11 @@ class DunningCommunication(models.Model):
         if move:
             parts.append(move.id)
         return "-".join(map(str, parts))
+
+    @api.model
+    def _attempt_key(self, reminder_key, attempt):
+        """The idempotency key of a new attempt at a reminder whose earlier attempts all failed."""
+        return reminder_key if attempt == 1 else f"{reminder_key}/{attempt}"
 
     # ------------------------------------------------------------------
     # HASH CHAIN
@@ -250,17 +297,49 @@ class DunningCommunication(models.Model):
     # DELIVERY
     # ------------------------------------------------------------------
 
-    def _set_delivery(self, state, failure_type=False, failure_reason=False):
-        values = {"state": state, "failure_type": failure_type, "failure_reason": failure_reason}
+    def _set_delivery(self, state, failure_type=False, failure_reason=False, log_on_invoices=True, **values):
+        """Record a delivery state; a transient failure plans its automatic retry, and the
+        invoices' chatter tells the new state (the run logs the first one itself)."""
+        values.update(state=state, failure_type=failure_type, failure_reason=failure_reason)
         if state == "sent":
             values["sent_date"] = fields.Datetime.now()
+        if state != "failed":
+            values.setdefault("retry_date", False)
+        elif "retry_date" not in values:
+            values["retry_date"] = self.env["dunning.delivery"]._schedule_retry(self, failure_type) or False
         self.sudo().write(values)
+        if log_on_invoices and state != "queued":
+            self.env["account.move"]._dunning_log_communications(self)
 
     @api.model
     def _update_from_mails(self, mails, state, failure_type=False, failure_reason=False):
-        """Follow the delivery of the dunning emails among ``mails``."""
+        """Follow the delivery of the dunning emails among ``mails``; a failure without a reason
+        (the mail server could not be reached) takes the one the mail recorded."""
         communications = self.sudo().search([("mail_id", "in", mails.ids), ("state", "!=", "bounced")])
-        communications._set_delivery(state, failure_type, failure_reason)
+        for reason, grouped in communications.grouped(lambda c: failure_reason or c.mail_id.failure_reason).items():
+            grouped._set_delivery(state, failure_type, reason if failure_type else False)
+
+    def action_retry(self):
+        """Retry: queue the failed emails again, as one batch, and say which could not be."""
+        self.check_access("read")
+        retried, refused = self.env["dunning.delivery"]._retry(self)
+        message = self.env._("%(count)s reminder(s) queued again.", count=len(retried))
+        if refused:
+            message += "\n" + "\n".join(
+                self.env._("%(record)s: %(reason)s", record=communication.name, reason=reason)
+                for communication, reason in refused.items()
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Retry"),
+                "message": message,
+                "type": "warning" if refused else "success",
+                "sticky": bool(refused),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _invoices_paid(self):
         self.ensure_one()

@@ -27,6 +27,7 @@ class DunningCommunicationLine(models.Model):
     amount_residual_company = fields.Float(string="Amount Due (company currency)", readonly=True)
     level_id = fields.Many2one("dunning.level", string="Level Reached", ondelete="restrict", readonly=True)
     portal_url = fields.Char(readonly=True)
+    state = fields.Selection(related="communication_id.state", string="Delivery")
 
     def _snapshot(self):
         """The frozen values the communication's hash covers."""

@@ -139,7 +139,7 @@ class DunningPolicy(models.Model):
         return not self.partner_category_ids or bool(partner.category_id & self.partner_category_ids)
 
     def _engine_items(self, rows):
-        """Turn open receivable rows (``dunning.run._fetch_open_items``) into engine items,
+        """Turn open receivable rows (``dunning.planner._fetch_open_items``) into engine items,
         leaving out invoices of other journals and invoices below the minimum residual."""
         self.ensure_one()
         journal_ids = set(self.journal_ids.ids)

@@ -3,8 +3,8 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import formataddr
 
 # (xml id of the email template, trigger days, days since previous reminder, final notice)
 DEFAULT_LEVELS = [
@@ -114,14 +114,28 @@ class ResCompany(models.Model):
                 ).create({"payment_date": invoice.invoice_date_due + relativedelta(days=late)})._create_payments()
         self.env["dunning.risk.scoring"]._score_company(self)
 
-    def _dunning_check_configuration(self):
-        """Refuse to run when every email would fail for a company-wide reason."""
+    def _dunning_sender(self):
+        """The address reminders leave from: the company's own, else the one Odoo itself falls
+        back on (the alias domain's catchall, then its notifications address or ``--email-from``)."""
         self.ensure_one()
-        if not (self.email or self.partner_id.email):
-            raise UserError(
-                self.env._(
-                    "The company %(company)s has no email address: reminders cannot be sent. "
-                    "Set one in Settings > Companies.",
-                    company=self.name,
-                )
-            )
+        if self.email_formatted:
+            return self.email_formatted
+        default_from = self.env["ir.mail_server"].with_company(self)._get_default_from_address()
+        return formataddr((self.name, default_from)) if default_from else False
+
+    @api.model
+    def dunning_configuration_problems(self):
+        """The configuration problems of the current companies, for the dunning screens' banner."""
+        return [problem for company in self.env.companies if (problem := company._dunning_configuration_problem())]
+
+    def _dunning_configuration_problem(self):
+        """Why no reminder of this company can be sent (every email would fail), else False."""
+        self.ensure_one()
+        if self._dunning_sender():
+            return False
+        return self.env._(
+            "The company %(company)s has no email address and Odoo has no default sender for it: "
+            "no reminder can be sent. Set the company's email in Settings > Companies, or an alias "
+            "domain in Settings > Technical > Email: Alias Domains.",
+            company=self.name,
+        )

@@ -1,6 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,6 +12,12 @@ class ResConfigSettings(models.TransientModel):
     dunning_statement_link_days = fields.Integer(
         related="company_id.dunning_statement_link_days", readonly=False
     )
+    dunning_configuration_problem = fields.Char(compute="_compute_dunning_configuration_problem")
+
+    @api.depends("company_id")
+    def _compute_dunning_configuration_problem(self):
+        for settings in self:
+            settings.dunning_configuration_problem = settings.company_id._dunning_configuration_problem()
 
     def action_dunning_retrain_risk(self):
         """Retrain the risk model on the current company's history and rescore its customers."""

@@ -177,7 +177,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_last_reminder_date(self):
-        last_dates = self.env["dunning.run"]._last_reminder_dates(self.env.company, self.commercial_partner_id.ids)
+        last_dates = self.env["dunning.planner"]._last_reminder_dates(self.env.company, self.commercial_partner_id.ids)
         for partner in self:
             partner.dunning_last_reminder_date = last_dates.get(partner.commercial_partner_id.id, False)
 
@@ -361,7 +361,7 @@ class ResPartner(models.Model):
         lists and the customer form sums."""
         if not self:
             return []
-        rows = self.env["dunning.run"].sudo()._fetch_open_items(company, self)
+        rows = self.env["dunning.planner"].sudo()._fetch_open_items(company, self)
         return engine.split_dated(engine.make_items(rows))[0]
 
     @api.model

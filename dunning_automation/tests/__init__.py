@@ -5,6 +5,8 @@ from . import test_open_items
 from . import test_dunning_communication
 from . import test_security
 from . import test_cron
+from . import test_delivery
+from . import test_web_buttons
 from . import test_ui
 from . import test_risk_scorer
 from . import test_portal

@@ -5,9 +5,9 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
-from odoo.addons.dunning_automation.models.dunning_run import DunningRun
+from odoo.addons.dunning_automation.models.dunning_run import BATCH_LOCK_NAMESPACE, DunningRun
 
 from .common import TODAY, DunningCommon, days
 
@@ -21,6 +21,8 @@ class TestDunningCron(DunningCommon):
         super().setUpClass()
         cls.env["ir.config_parameter"].sudo().set_param("dunning_automation.batch_size", 2)
         cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
+        # the scheduled run covers every company: none of them left without a sender
+        cls.env["res.company"].search([("email", "=", False)]).email = "billing@elsewhere.example.com"
         cls.customers = cls.env["res.partner"].create(
             [{"name": f"Customer {index}", "email": f"c{index}@example.com"} for index in range(5)]
         )
@@ -55,6 +57,11 @@ class TestDunningCron(DunningCommon):
         ):
             result = self._trigger_cron()
         self.assertEqual(result["tag"], "display_exception", "the crash is reported, not swallowed")
+        self.env.cr.execute(SQL(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+            BATCH_LOCK_NAMESPACE,
+        ))
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "the batch lock is released (finally)")
         committed = self._communications()
         self.assertEqual(len(committed), 2, "the first batch was committed before the crash")
         failed_run = committed.run_id

@@ -191,10 +191,37 @@ class TestDunningRun(DunningCommon):
     def test_company_without_email_is_a_config_error(self):
         self.company.email = False
         self.company.partner_id.email = False
+        self.company.alias_domain_id = False
         self._invoice(self.customer, days(-8))
         run = self._run()
         self.assertFalse(self._communications())
+        self.assertEqual(run.state, "failed", "not 'done': nothing could be sent")
         self.assertIn("no email address", run.error_log)
+        settings = self.env["res.config.settings"].with_company(self.company).create({})
+        self.assertIn("no email address", settings.dunning_configuration_problem, "Settings show the banner")
+        with freeze_time(TODAY), self.assertRaisesRegex(UserError, "no email address"):
+            self.customer.action_dunning_send_now()
+
+    def test_company_without_email_sends_from_odoos_fallback(self):
+        """Odoo's own fallback sender: the alias domain's catchall address."""
+        self.company.email = False
+        self.company.partner_id.email = False
+        self.company.alias_domain_id = self.env["mail.alias.domain"].create({"name": "company-a.example.com"})
+        self._invoice(self.customer, days(-8))
+        run = self._run()
+        self.assertEqual(run.state, "done")
+        self.assertIn("catchall@company-a.example.com", self._communications().mail_id.email_from)
+
+    def test_one_company_without_sender_is_a_warning(self):
+        other = self.setup_other_company(name="Company Without Mail")["company"]
+        other.email = False
+        other.partner_id.email = False
+        other.alias_domain_id = False
+        self._invoice(self.customer, days(-8))
+        run = self._run(companies=self.company + other)
+        self.assertEqual(run.state, "warning")
+        self.assertIn(other.name, run.error_log)
+        self.assertEqual(self._communications().state, "queued", "the other company's reminders go out")
 
     def test_tolerance_and_min_residual(self):
         self.company.dunning_tolerance = 50.0

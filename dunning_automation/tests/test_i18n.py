@@ -63,7 +63,8 @@ class TestI18n(DunningCommon):
         self.assertIn(("manual", "Lancer maintenant"), fields["trigger"]["selection"])
         self.assertEqual(self.env.ref("dunning_automation.menu_dunning_root").with_context(lang="fr_FR").name, "Relances")
         # a code term (env._) of the run's statistics
-        self.assertEqual(Run._skip_reason_labels()["archived"], "Client archivé")
+        planner = self.env["dunning.planner"].with_context(lang="fr_FR")
+        self.assertEqual(planner._skip_reason_labels()["archived"], "Client archivé")
 
     def test_shipped_translations_keep_placeholders(self):
         """A translation that drops a placeholder or a tag breaks the message or the template at runtime."""

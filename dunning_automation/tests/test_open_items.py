@@ -140,7 +140,7 @@ class TestOpenItems(DunningCommon):
                     lambda line: line.move_id == case["credit"] or case["open"]
                 )
                 # the SQL fetch, the domain and the engine items
-                rows = self.env["dunning.run"]._fetch_open_items(self.company, partner)
+                rows = self.env["dunning.planner"]._fetch_open_items(self.company, partner)
                 self.assertEqual({row["line_id"] for row in rows}, set(expected_lines.ids))
                 searched = Line.search(Line._dunning_open_domain() & Domain("partner_id", "=", partner.id))
                 self.assertEqual(searched, expected_lines)

@@ -1,7 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.fields import Command
 
 
@@ -60,16 +59,10 @@ class DunningPreview(models.TransientModel):
     @api.model
     def _preview_values(self, company, date):
         """Plan a run of ``company`` on ``date`` (dry run) and return the wizard's line values."""
-        warning = False
-        try:
-            company._dunning_check_configuration()
-        except UserError as error:
-            warning = str(error)
-        run = self.env["dunning.run"].new(
-            {"date": date, "trigger": "manual", "company_ids": [Command.set(company.ids)]}
-        )
-        reminders, skipped = run._plan(company, dry_run=True)
-        labels = run._skip_reason_labels()
+        warning = company._dunning_configuration_problem()
+        Planner = self.env["dunning.planner"]
+        reminders, skipped = Planner._plan(company, date, dry_run=True)
+        labels = Planner._skip_reason_labels()
 
         contacts = {
             reminder.decision.partner_id: self.env["res.partner"].browse(reminder.decision.partner_id)._dunning_contact()
