@@ -57,17 +57,16 @@ class DunningRiskBacktest(models.TransientModel):
 
     def _metrics(self):
         """(summary column, label, number format) of the rows shown."""
-        _ = self.env._
         return [
-            ("n_invoices", _("Invoices scored"), "{:.0f}"),
-            ("auc", _("ROC AUC (higher is better)"), "{:.3f}"),
-            ("brier", _("Brier score (lower is better)"), "{:.3f}"),
-            ("log_loss", _("Log loss (lower is better)"), "{:.3f}"),
-            ("pay_date_mae_days", _("Pay date error in days (lower is better)"), "{:.1f}"),
-            ("late_rate_low", _("Late rate, low band"), "{:.0%}"),
-            ("late_rate_medium", _("Late rate, medium band"), "{:.0%}"),
-            ("late_rate_high", _("Late rate, high band"), "{:.0%}"),
-            ("late_rate_critical", _("Late rate, critical band"), "{:.0%}"),
+            ("n_invoices", self.env._("Invoices scored"), "{:.0f}"),
+            ("auc", self.env._("ROC AUC (higher is better)"), "{:.3f}"),
+            ("brier", self.env._("Brier score (lower is better)"), "{:.3f}"),
+            ("log_loss", self.env._("Log loss (lower is better)"), "{:.3f}"),
+            ("pay_date_mae_days", self.env._("Pay date error in days (lower is better)"), "{:.1f}"),
+            ("late_rate_low", self.env._("Late rate, low band"), "{:.0%}"),
+            ("late_rate_medium", self.env._("Late rate, medium band"), "{:.0%}"),
+            ("late_rate_high", self.env._("Late rate, high band"), "{:.0%}"),
+            ("late_rate_critical", self.env._("Late rate, critical band"), "{:.0%}"),
         ]
 
     def _explanation_html(self, result):
