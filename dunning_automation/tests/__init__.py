@@ -10,3 +10,4 @@ from . import test_portal
 from . import test_portal_payment
 from . import test_dunning_risk
 from . import test_demo
+from . import test_manifest
