@@ -5,12 +5,13 @@ PYTHON ?= scripts/python
 DB ?= dunning
 HTTP_PORT ?= 8069
 
-.PHONY: help deps run test bench bench-risk bench-portal stop-db pot readme
+.PHONY: help deps run test lint bench bench-risk bench-portal stop-db pot readme
 
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
 	@echo "make test   run the addon's full test suite on a throwaway database"
 	@echo "            (make test TAGS=/dunning_automation:TestPortal: only those tests, no harness)"
+	@echo "make lint   OCA's linters: ruff (.ruff.toml), ruff format, pylint-odoo (.pylintrc-mandatory)"
 	@echo "make bench  time one full dunning evaluation (bench/README.md)"
 	@echo "make bench-risk  time the risk model's retrain in Odoo, stage by stage (bench/README.md)"
 	@echo "make bench-portal  time the account statement of a customer with 1,000 open invoices"
@@ -24,6 +25,9 @@ run: deps
 
 test: deps
 	@TAGS="$(TAGS)" scripts/test.sh
+
+lint: deps
+	@scripts/lint.sh
 
 bench: deps
 	@scripts/bench.sh

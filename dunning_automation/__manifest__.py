@@ -15,7 +15,7 @@
     "installable": True,
     "depends": ["account", "account_payment", "mail", "portal"],
     "external_dependencies": {
-        "python": ["pandas", "scikit-learn", "phonenumbers"],
+        "python": ["numpy", "pandas", "scikit-learn", "scipy", "threadpoolctl"],
     },
     "data": [
         # Security

@@ -16,3 +16,4 @@ from . import test_dunning_pause
 from . import test_dunning_risk
 from . import test_demo
 from . import test_i18n
+from . import test_manifest

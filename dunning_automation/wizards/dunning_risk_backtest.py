@@ -96,20 +96,21 @@ class DunningRiskBacktest(models.TransientModel):
                 "Of the %(count)s invoices scored low risk, %(late)s %% were paid late.",
                 count=int(low.sum()), late=pct(predictions.loc[low, "late"].mean()),
             ))
-        auc = float(summary.at["model", "auc"])
+        # read before the calls: the translation extractor would take their keys for terms
+        auc, baseline_auc = (float(summary.at[method, "auc"]) for method in ("model", "baseline"))
+        mae, baseline_mae = (float(summary.at[method, "pay_date_mae_days"]) for method in ("model", "baseline"))
         if math.isfinite(auc):
             sentences.append(self.env._(
                 "Given one invoice paid late and one paid on time, the model gave the late one the higher "
                 "risk %(auc)s %% of the time (each customer's own late rate: %(baseline)s %%).",
-                auc=pct(auc), baseline=pct(float(summary.at["baseline", "auc"])),
+                auc=pct(auc), baseline=pct(baseline_auc),
             ))
-        mae = float(summary.at["model", "pay_date_mae_days"])
         if math.isfinite(mae):
             sentences.append(self.env._(
                 "Expected pay dates were %(days)s days off on average (from each customer's usual delay: "
                 "%(baseline)s days).",
                 days=formatLang(self.env, mae, digits=0),
-                baseline=formatLang(self.env, float(summary.at["baseline", "pay_date_mae_days"]), digits=0),
+                baseline=formatLang(self.env, baseline_mae, digits=0),
             ))
         fallbacks = int(result.folds["fallback_reason"].notna().sum())
         if fallbacks:
