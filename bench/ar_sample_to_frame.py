@@ -21,7 +21,10 @@ import pandas as pd
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", help="WA_Fn-UseC_-Accounts-Receivable.csv")
-    parser.add_argument("target", help="invoice CSV for `python3 -m odoo.addons.dunning_automation.risk backtest --csv`")
+    parser.add_argument(
+        "target",
+        help="invoice CSV for `python3 -m odoo.addons.dunning_automation.risk backtest --csv`",
+    )
     parser.add_argument(
         "--disputed-on",
         choices=("settlement", "issue"),
@@ -29,7 +32,9 @@ def main():
         help="date a dispute is known on (default: settlement)",
     )
     args = parser.parse_args()
-    raw = pd.read_csv(args.source, dtype={"invoiceNumber": str, "customerID": str, "countryCode": str})
+    raw = pd.read_csv(
+        args.source, dtype={"invoiceNumber": str, "customerID": str, "countryCode": str}
+    )
     settled = pd.to_datetime(raw["SettledDate"], format="%m/%d/%Y")
     issued = pd.to_datetime(raw["InvoiceDate"], format="%m/%d/%Y")
     frame = pd.DataFrame(
@@ -42,7 +47,9 @@ def main():
             "currency": "USD",
             "paid_date": settled,
             "country": raw["countryCode"],
-            "disputed_date": (settled if args.disputed_on == "settlement" else issued).where(raw["Disputed"] == "Yes"),
+            "disputed_date": (
+                settled if args.disputed_on == "settlement" else issued
+            ).where(raw["Disputed"] == "Yes"),
         }
     )
     frame.sort_values(["invoice_date", "invoice_id"]).to_csv(args.target, index=False)

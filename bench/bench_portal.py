@@ -30,10 +30,16 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=1000, help="open invoices of the customer")
+    parser.add_argument(
+        "--invoices", type=int, default=1000, help="open invoices of the customer"
+    )
     parser.add_argument("--rounds", type=int, default=20, help="timed requests")
-    parser.add_argument("--db", help="database to create (default: dunning_bench_portal_<invoices>)")
-    parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--db", help="database to create (default: dunning_bench_portal_<invoices>)"
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="do not drop the database at the end"
+    )
     args, odoo_args = parser.parse_known_args(argv)
     args.db = args.db or f"dunning_bench_portal_{args.invoices}"
     return args, odoo_args
@@ -45,8 +51,12 @@ def statement_url(db, invoices):
         company = prepare_company(env)
         env.cr.commit()
         generate(env, company, invoices, 1, seed=7)
-        partner = env["res.partner"].search([("name", "like", "Bench customer")], limit=1)
-        query = partner._dunning_statement_query(company, fields.Date.context_today(partner))
+        partner = env["res.partner"].search(
+            [("name", "like", "Bench customer")], limit=1
+        )
+        query = partner._dunning_statement_query(
+            company, fields.Date.context_today(partner)
+        )
         env.cr.commit()
     return f"/my/dunning/statement?{urlencode(query)}"
 
@@ -67,9 +77,16 @@ def main(argv):
         install(odoo_args, TOP, args.db, MODULE)
         url = statement_url(args.db, args.invoices)
         client = Client(http.root)
-        _seconds, _queries, response = timed_get(client, url)  # warm-up: assets, caches, access tokens
-        if response.status_code != 200 or response.get_data(as_text=True).count('name="move_ids"') != args.invoices:
-            sys.exit(f"error: the statement did not list the {args.invoices} invoices (HTTP {response.status_code})")
+        _seconds, _queries, response = timed_get(
+            client, url
+        )  # warm-up: assets, caches, access tokens
+        if (
+            response.status_code != 200
+            or response.get_data(as_text=True).count('name="move_ids"') != args.invoices
+        ):
+            sys.exit(
+                f"error: the statement did not list the {args.invoices} invoices (HTTP {response.status_code})"
+            )
         timings, queries = [], set()
         for _round in range(args.rounds):
             seconds, count, response = timed_get(client, url)

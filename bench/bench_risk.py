@@ -25,7 +25,9 @@ def main():
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--partners", type=int, default=5_000)
     args = parser.parse_args()
-    frame = risk.make_synthetic_history(n_partners=args.partners, n_invoices=args.invoices, seed=0)
+    frame = risk.make_synthetic_history(
+        n_partners=args.partners, n_invoices=args.invoices, seed=0
+    )
     as_of = frame["invoice_date"].max()
     with threadpool_limits(limits=1, user_api="openmp"):
         start = time.perf_counter()

@@ -23,7 +23,12 @@ MODULE = "dunning_automation"
 GENERATION_BATCH = 500
 # Context of the data generation: no chatter noise, as an import would do, and no re-synchronisation
 # of the invoices' dynamic lines: ``invoice_values`` writes the lines the invoice form would compute.
-FAST_CREATE = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "skip_invoice_sync": True}
+FAST_CREATE = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "skip_invoice_sync": True,
+}
 
 
 # ----------------------------------------------------------------------
@@ -32,22 +37,41 @@ FAST_CREATE = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrac
 
 
 def odoo_command(odoo_args, addons_path, db, *extra):
-    return [sys.executable, "-m", "odoo", *odoo_args, f"--addons-path={addons_path}", "-d", db,
-            "--stop-after-init", "--no-http", "--log-level=warn", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        *odoo_args,
+        f"--addons-path={addons_path}",
+        "-d",
+        db,
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=warn",
+        *extra,
+    ]
 
 
 def install(odoo_args, addons_path, db, module, update=False):
     """Install ``module`` (creating the database when missing, without demo data), or update it, in a
     subprocess."""
-    subprocess.run(odoo_command(odoo_args, addons_path, db, "-u" if update else "-i", module), check=True)
+    subprocess.run(
+        odoo_command(odoo_args, addons_path, db, "-u" if update else "-i", module),
+        check=True,
+    )
 
 
 def setup_config(odoo_args, addons_path, db, fresh=True):
     """Load Odoo's configuration; exit when ``db`` exists and must be ``fresh``, or is missing and must not."""
-    config.parse_config([*odoo_args, f"--addons-path={addons_path}", "--log-level=warn"], setup_logging=True)
+    config.parse_config(
+        [*odoo_args, f"--addons-path={addons_path}", "--log-level=warn"],
+        setup_logging=True,
+    )
     exists = db in db_service.list_dbs(force=True)
     if fresh and exists:
-        sys.exit(f"error: database {db} already exists; the benchmark needs a fresh one (--db NAME)")
+        sys.exit(
+            f"error: database {db} already exists; the benchmark needs a fresh one (--db NAME)"
+        )
     if not fresh and not exists:
         sys.exit(f"error: database {db} does not exist")
 
@@ -72,7 +96,9 @@ def prepare_company(env):
     """The main company, with a chart of accounts and an email address."""
     company = env.ref("base.main_company")
     if not company.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        env["account.chart.template"].try_loading(
+            "generic_coa", company, install_demo=False
+        )
     company.email = "billing@bench.example.com"
     return company
 
@@ -82,8 +108,18 @@ def prepare_company(env):
 # ----------------------------------------------------------------------
 
 
-def invoice_values(journal, receivable, partner_id, invoice_date, due, amount, move_type="out_invoice",
-                   currency=None, rate=1.0, **extra):
+def invoice_values(
+    journal,
+    receivable,
+    partner_id,
+    invoice_date,
+    due,
+    amount,
+    move_type="out_invoice",
+    currency=None,
+    rate=1.0,
+    **extra,
+):
     """Values of a posted-to-be one-line untaxed customer invoice (or credit note) of ``amount``.
 
     The product and receivable (payment term) lines are those the invoice form would compute, so
@@ -96,7 +132,11 @@ def invoice_values(journal, receivable, partner_id, invoice_date, due, amount, m
     foreign = {"currency_id": currency.id} if currency else {}
 
     def line_currency(amount_currency):
-        return {"currency_id": currency.id, "amount_currency": amount_currency} if currency else {}
+        return (
+            {"currency_id": currency.id, "amount_currency": amount_currency}
+            if currency
+            else {}
+        )
 
     return {
         "move_type": move_type,
@@ -108,11 +148,28 @@ def invoice_values(journal, receivable, partner_id, invoice_date, due, amount, m
         "invoice_payment_term_id": False,
         **foreign,
         "line_ids": [
-            Command.create({"display_type": "product", "name": "Consulting", "account_id": journal.default_account_id.id,
-                            "quantity": 1, "price_unit": amount, "balance": -sign * balance, "tax_ids": [],
-                            **line_currency(-sign * amount)}),
-            Command.create({"display_type": "payment_term", "name": "", "account_id": receivable.id,
-                            "balance": sign * balance, "date_maturity": due, **line_currency(sign * amount)}),
+            Command.create(
+                {
+                    "display_type": "product",
+                    "name": "Consulting",
+                    "account_id": journal.default_account_id.id,
+                    "quantity": 1,
+                    "price_unit": amount,
+                    "balance": -sign * balance,
+                    "tax_ids": [],
+                    **line_currency(-sign * amount),
+                }
+            ),
+            Command.create(
+                {
+                    "display_type": "payment_term",
+                    "name": "",
+                    "account_id": receivable.id,
+                    "balance": sign * balance,
+                    "date_maturity": due,
+                    **line_currency(sign * amount),
+                }
+            ),
         ],
         **extra,
     }
@@ -124,13 +181,16 @@ def create_posted(env, values, label="invoices", batch=GENERATION_BATCH):
     ids = []
     start = time.perf_counter()
     for offset in range(0, len(values), batch):
-        moves = env["account.move"].create(values[offset:offset + batch])
+        moves = env["account.move"].create(values[offset : offset + batch])
         moves.action_post()
         ids += moves.ids
         env.cr.commit()
         done = min(offset + batch, len(values))
         if done % (batch * 10) == 0 or done == len(values):
-            print(f"  {done} {label} posted ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"  {done} {label} posted ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
     return ids
 
 
@@ -174,9 +234,13 @@ def measure(cr, result):
     result["queries"] = cr.sql_log_count - queries
     if resettable:
         result["memory_mib"] = (rss_kib("VmHWM") - rss_start) / 1024
-        result["memory"] = f"{result['memory_mib']:.0f} MiB over start RSS {rss_start / 1024:.0f} MiB (VmHWM)"
+        result["memory"] = (
+            f"{result['memory_mib']:.0f} MiB over start RSS {rss_start / 1024:.0f} MiB (VmHWM)"
+        )
     else:
-        result["memory_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - maxrss_start) / 1024
+        result["memory_mib"] = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - maxrss_start
+        ) / 1024
         result["memory"] = f"{result['memory_mib']:.0f} MiB growth of ru_maxrss"
 
 
@@ -223,5 +287,7 @@ class PhaseMeter:
         for label, stats in self.stats.items():
             if stats["calls"]:
                 share = 100 * stats["seconds"] / total_seconds if total_seconds else 0
-                print(f"    {label:<50} calls {stats['calls']:>5}  {stats['seconds']:8.2f} s ({share:4.1f} %)"
-                      f"  queries {stats['queries']:>7}")
+                print(
+                    f"    {label:<50} calls {stats['calls']:>5}  {stats['seconds']:8.2f} s ({share:4.1f} %)"
+                    f"  queries {stats['queries']:>7}"
+                )

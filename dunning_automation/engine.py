@@ -119,7 +119,9 @@ class OpenItem:
         return is_paused(self.paused_until, today)
 
     def is_past_due_on(self, today):
-        return not self.is_credit and self.due_date is not None and self.due_date < today
+        return (
+            not self.is_credit and self.due_date is not None and self.due_date < today
+        )
 
     def is_overdue_on(self, today):
         return self.is_past_due_on(today) and not self.is_paused_on(today)
@@ -130,7 +132,10 @@ ITEM_FIELDS = tuple(item_field.name for item_field in fields(OpenItem))
 
 def make_items(rows):
     """:class:`OpenItem` of rows (mappings) carrying at least its fields, e.g. the open-items SQL."""
-    return [OpenItem(**{name: row[name] for name in ITEM_FIELDS if name in row}) for row in rows]
+    return [
+        OpenItem(**{name: row[name] for name in ITEM_FIELDS if name in row})
+        for row in rows
+    ]
 
 
 def is_open_payment_state(payment_state):
@@ -201,7 +206,14 @@ def earliest_due_date(items):
 
 def days_overdue(items, today):
     """Days since the oldest overdue instalment among ``items`` fell due (0 when none is)."""
-    return max((days_between(item.due_date, today) for item in items if item.is_overdue_on(today)), default=0)
+    return max(
+        (
+            days_between(item.due_date, today)
+            for item in items
+            if item.is_overdue_on(today)
+        ),
+        default=0,
+    )
 
 
 @dataclass
@@ -226,7 +238,12 @@ class PartnerDecision:
 
     def totals_snapshot(self):
         """The totals as JSON-able rows (by currency id), for the reminder to freeze."""
-        return [asdict(total) for _currency_id, total in sorted(self.totals.items(), key=lambda item: item[0] or 0)]
+        return [
+            asdict(total)
+            for _currency_id, total in sorted(
+                self.totals.items(), key=lambda item: item[0] or 0
+            )
+        ]
 
 
 @dataclass
@@ -293,7 +310,9 @@ def evaluate(
         )
         decision.totals = totals_by_currency(owed_by_partner[partner_id], today)
         decisions.append(decision)
-    return Evaluation(decisions=decisions, next_dates=next_dates, rejected_lines=rejected)
+    return Evaluation(
+        decisions=decisions, next_dates=next_dates, rejected_lines=rejected
+    )
 
 
 def _next_level(levels, current_index, age):
@@ -311,7 +330,10 @@ def _due_on(level, oldest_due, last_date):
         return None
     due_on = date.fromordinal(oldest_due.toordinal() + level.trigger_days)
     if last_date:
-        due_on = max(due_on, date.fromordinal(last_date.toordinal() + level.min_days_since_previous))
+        due_on = max(
+            due_on,
+            date.fromordinal(last_date.toordinal() + level.min_days_since_previous),
+        )
     return due_on
 
 
@@ -362,7 +384,9 @@ def _evaluate_partner(
     decision.balance = sum(item.amount_residual for item in items)
 
     if reached_levels:
-        decision.level_id = max(reached_levels, key=lambda level: level_index[level.id]).id
+        decision.level_id = max(
+            reached_levels, key=lambda level: level_index[level.id]
+        ).id
     elif resend_current:
         current_levels = [
             debits_by_move[move_id][0].level_id
@@ -376,12 +400,16 @@ def _evaluate_partner(
         decision.skip_reason = SKIP_NO_LEVEL_DUE
     elif decision.balance <= 0:
         decision.skip_reason = SKIP_CREDIT_BALANCE
-    elif not levels[level_index[decision.level_id]].is_pre_due and decision.overdue_total < tolerance:
+    elif (
+        not levels[level_index[decision.level_id]].is_pre_due
+        and decision.overdue_total < tolerance
+    ):
         decision.skip_reason = SKIP_BELOW_TOLERANCE
     elif (
         not resend_current
         and last_reminder
-        and days_between(last_reminder, today) < levels[level_index[decision.level_id]].min_days_since_previous
+        and days_between(last_reminder, today)
+        < levels[level_index[decision.level_id]].min_days_since_previous
     ):
         decision.skip_reason = SKIP_TOO_RECENT
     if not decision.send:

@@ -1,7 +1,7 @@
 """Database chores through Odoo's own connection settings.
 
-    python3 scripts/db.py exists [odoo db options] NAME   exit 0 when the database exists
-    python3 scripts/db.py drop [odoo db options] NAME     drop it (if it exists)
+python3 scripts/db.py exists [odoo db options] NAME   exit 0 when the database exists
+python3 scripts/db.py drop [odoo db options] NAME     drop it (if it exists)
 """
 
 import sys

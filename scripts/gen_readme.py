@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 
 ADDON = Path(__file__).resolve().parents[1] / "dunning_automation"
-SECTIONS = (("CONFIGURE", "Configuration"), ("USAGE", "Usage"), ("ROADMAP", "Known issues / Roadmap"))
+SECTIONS = (
+    ("CONFIGURE", "Configuration"),
+    ("USAGE", "Usage"),
+    ("ROADMAP", "Known issues / Roadmap"),
+)
 HEADER = """\
 ==================
 Dunning Automation
@@ -59,7 +63,12 @@ This module is part of the dunning_automation project on GitHub.
 def fragment(name):
     """The Markdown fragment ``name`` in reStructuredText."""
     text = (ADDON / "readme" / f"{name}.md").read_text().strip()
-    text = re.sub(r"^## (.+)$", lambda match: f"{match[1]}\n{'-' * len(match[1])}", text, flags=re.MULTILINE)
+    text = re.sub(
+        r"^## (.+)$",
+        lambda match: f"{match[1]}\n{'-' * len(match[1])}",
+        text,
+        flags=re.MULTILINE,
+    )
     return re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text)
 
 
@@ -68,7 +77,11 @@ def section(title, body):
 
 
 def render():
-    parts = [HEADER, fragment("DESCRIPTION") + "\n", "**Table of contents**\n\n.. contents::\n   :local:\n"]
+    parts = [
+        HEADER,
+        fragment("DESCRIPTION") + "\n",
+        "**Table of contents**\n\n.. contents::\n   :local:\n",
+    ]
     parts += [section(title, fragment(name)) for name, title in SECTIONS]
     parts.append(section("Changelog", fragment("HISTORY")))
     parts.append(CREDITS.format(contributors=fragment("CONTRIBUTORS")))

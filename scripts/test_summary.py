@@ -8,7 +8,9 @@ import argparse
 import re
 import sys
 
-ODOO_REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+ODOO_REPORT = re.compile(
+    r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
+)
 HARNESS_REPORT = re.compile(r"^harness: (\d+) passed, (\d+) failed$")
 SKIPPED = re.compile(r" INFO \S+ odoo\.tests\.\S+: skipped (.*)$")
 ERROR_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
@@ -26,17 +28,19 @@ def summarise(lines):
     else:
         problems.append("Odoo printed no test report (did the addon install?)")
     for line in lines:
-        if (match := HARNESS_REPORT.match(line.strip())):
+        if match := HARNESS_REPORT.match(line.strip()):
             harness_passed, harness_failed = map(int, match.groups())
             run += harness_passed + harness_failed
             failed += harness_failed
-        elif (match := SKIPPED.search(line)):
+        elif match := SKIPPED.search(line):
             skipped += 1
             problems.append(f"skipped: {match.group(1)}")
     error_lines = [line for line in lines if ERROR_LINE.match(line)]
     if error_lines and not failed:
         failed += 1
-        problems.append(f"{len(error_lines)} ERROR line(s) in the log, first: {error_lines[0].strip()}")
+        problems.append(
+            f"{len(error_lines)} ERROR line(s) in the log, first: {error_lines[0].strip()}"
+        )
     passed = max(run - failed - skipped, 0)
     if not run:
         problems.append("no test ran")

@@ -29,11 +29,13 @@ def configured_db():
 
 def run_manually(env):
     """A manual evaluation of the main company, committed batch by batch as the cron's."""
-    run = env["dunning.run"].create({
-        "date": fields.Date.context_today(env["dunning.run"]),
-        "trigger": "manual",
-        "company_ids": env.ref("base.main_company").ids,
-    })
+    run = env["dunning.run"].create(
+        {
+            "date": fields.Date.context_today(env["dunning.run"]),
+            "trigger": "manual",
+            "company_ids": env.ref("base.main_company").ids,
+        }
+    )
     env.cr.commit()
     run._execute(commit=True)
 
@@ -83,8 +85,16 @@ class Harness:
 
     def install(self):
         subprocess.run(
-            odoo_command(self.args, "-i", "dunning_automation", "--stop-after-init", "--without-demo",
-                         "--log-level=warn", "--http-port=0", "--no-http"),
+            odoo_command(
+                self.args,
+                "-i",
+                "dunning_automation",
+                "--stop-after-init",
+                "--without-demo",
+                "--log-level=warn",
+                "--http-port=0",
+                "--no-http",
+            ),
             check=True,
         )
         self.registry = Registry(self.db)
@@ -100,23 +110,41 @@ class Harness:
             env.cr.execute("DELETE FROM dunning_communication_move_rel")
             env.cr.execute("DELETE FROM dunning_communication")
             env.cr.execute("DELETE FROM dunning_run")
-            env["ir.config_parameter"].set_param("dunning_automation.batch_size", BATCH_SIZE)
+            env["ir.config_parameter"].set_param(
+                "dunning_automation.batch_size", BATCH_SIZE
+            )
             company = env.ref("base.main_company")
             company.email = "billing@harness.example.com"
             today = fields.Date.context_today(env["res.partner"])
             partners = env["res.partner"].create(
-                [{"name": f"Harness customer {i}", "email": f"h{i}@example.com"} for i in range(CUSTOMERS)]
+                [
+                    {"name": f"Harness customer {i}", "email": f"h{i}@example.com"}
+                    for i in range(CUSTOMERS)
+                ]
             )
-            invoices = env["account.move"].create([
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": today - timedelta(days=38),
-                    "invoice_date_due": today - timedelta(days=8),
-                    "invoice_line_ids": [(0, 0, {"name": "Service", "quantity": 1, "price_unit": 100.0, "tax_ids": []})],
-                }
-                for partner in partners
-            ])
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": today - timedelta(days=38),
+                        "invoice_date_due": today - timedelta(days=8),
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "name": "Service",
+                                    "quantity": 1,
+                                    "price_unit": 100.0,
+                                    "tax_ids": [],
+                                },
+                            )
+                        ],
+                    }
+                    for partner in partners
+                ]
+            )
             invoices.action_post()
             self.partner_ids = partners.ids
 
@@ -124,20 +152,31 @@ class Harness:
 
     def check(self, name, condition, detail=""):
         self.results.append(bool(condition))
-        print(f"harness: {'PASS' if condition else 'FAIL'} {name} {detail}".rstrip(), flush=True)
+        print(
+            f"harness: {'PASS' if condition else 'FAIL'} {name} {detail}".rstrip(),
+            flush=True,
+        )
 
     def assert_each_customer_once(self, name):
         with self.registry.cursor() as cr:
             env = self.env(cr)
-            communications = env["dunning.communication"].search([("partner_id", "in", self.partner_ids)])
+            communications = env["dunning.communication"].search(
+                [("partner_id", "in", self.partner_ids)]
+            )
             per_partner = {pid: 0 for pid in self.partner_ids}
             for communication in communications:
                 per_partner[communication.partner_id.id] += 1
             counts = sorted(set(per_partner.values()))
-            self.check(f"{name}: every customer reminded exactly once", counts == [1], f"(counts seen: {counts})")
+            self.check(
+                f"{name}: every customer reminded exactly once",
+                counts == [1],
+                f"(counts seen: {counts})",
+            )
             company = env.ref("base.main_company")
             broken = env["dunning.communication"]._find_broken_link(company)
-            self.check(f"{name}: audit chain intact", not broken, f"(broken at {broken.ids})")
+            self.check(
+                f"{name}: audit chain intact", not broken, f"(broken at {broken.ids})"
+            )
 
     # -- scenarios -----------------------------------------------------------------
 
@@ -158,14 +197,18 @@ class Harness:
         self.reset_data()
         barrier, errors = threading.Barrier(2), []
         threads = [
-            threading.Thread(target=self.run_evaluation, args=(trigger, barrier, errors))
+            threading.Thread(
+                target=self.run_evaluation, args=(trigger, barrier, errors)
+            )
             for trigger in ("cron", "manual")
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=300)
-        self.check("concurrent runs: both finished without error", not errors, "".join(errors))
+        self.check(
+            "concurrent runs: both finished without error", not errors, "".join(errors)
+        )
         self.assert_each_customer_once("concurrent runs")
 
     def scenario_killed_process(self):
@@ -176,10 +219,20 @@ class Harness:
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
             check=False,
         )
-        self.check("killed run: the process died mid-run", result.returncode == 17, f"(exit {result.returncode})")
+        self.check(
+            "killed run: the process died mid-run",
+            result.returncode == 17,
+            f"(exit {result.returncode})",
+        )
         with self.registry.cursor() as cr:
-            sent = self.env(cr)["dunning.communication"].search_count([("partner_id", "in", self.partner_ids)])
-        self.check("killed run: the first batch was committed", sent == BATCH_SIZE, f"({sent} sent)")
+            sent = self.env(cr)["dunning.communication"].search_count(
+                [("partner_id", "in", self.partner_ids)]
+            )
+        self.check(
+            "killed run: the first batch was committed",
+            sent == BATCH_SIZE,
+            f"({sent} sent)",
+        )
         barrier, errors = threading.Barrier(1), []
         self.run_evaluation("cron", barrier, errors)
         self.check("killed run: the next run finished", not errors, "".join(errors))
@@ -197,17 +250,25 @@ class Harness:
         and a manual run retry at the same moment: every reminder is delivered exactly once."""
         self.reset_data()
         with self.registry.cursor() as cr:
-            self.env(cr)["ir.config_parameter"].set_param("dunning_automation.retry_backoff_minutes", "0,0,0")
+            self.env(cr)["ir.config_parameter"].set_param(
+                "dunning_automation.retry_backoff_minutes", "0,0,0"
+            )
         gateway = MailGateway()
         mocks = gateway.patched(self.registry)
         for mock in mocks:
             mock.start()
         try:
             errors = []
-            for down, triggers in ((True, ("cron",)), (True, ("cron", "manual")), (False, ("cron", "manual"))):
+            for down, triggers in (
+                (True, ("cron",)),
+                (True, ("cron", "manual")),
+                (False, ("cron", "manual")),
+            ):
                 barrier = threading.Barrier(len(triggers))
                 threads = [
-                    threading.Thread(target=self.run_evaluation, args=(trigger, barrier, errors))
+                    threading.Thread(
+                        target=self.run_evaluation, args=(trigger, barrier, errors)
+                    )
                     for trigger in triggers
                 ]
                 for thread in threads:
@@ -216,7 +277,9 @@ class Harness:
                     thread.join(timeout=300)
                 gateway.down = down
                 self.send_mail_queue()
-            self.check("mail server down: every run finished", not errors, "".join(errors))
+            self.check(
+                "mail server down: every run finished", not errors, "".join(errors)
+            )
             barrier = threading.Barrier(1)
             self.run_evaluation("cron", barrier, errors)
             self.send_mail_queue()
@@ -224,11 +287,21 @@ class Harness:
             for mock in mocks:
                 mock.stop()
         with self.registry.cursor() as cr:
-            communications = self.env(cr)["dunning.communication"].search([("partner_id", "in", self.partner_ids)])
+            communications = self.env(cr)["dunning.communication"].search(
+                [("partner_id", "in", self.partner_ids)]
+            )
             states = Counter(communications.mapped("state"))
             retries = sorted(set(communications.mapped("retry_count")))
-        self.check("mail server down: every reminder sent in the end", states == {"sent": CUSTOMERS}, f"({dict(states)})")
-        self.check("mail server down: retried by the later runs", retries == [2], f"(retries seen: {retries})")
+        self.check(
+            "mail server down: every reminder sent in the end",
+            states == {"sent": CUSTOMERS},
+            f"({dict(states)})",
+        )
+        self.check(
+            "mail server down: retried by the later runs",
+            retries == [2],
+            f"(retries seen: {retries})",
+        )
         counts = sorted(set(gateway.delivered.values()))
         self.check(
             "mail server down: every customer's email delivered exactly once",

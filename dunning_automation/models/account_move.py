@@ -15,14 +15,20 @@ from .. import engine
 # An invoice whose earliest open instalment falls due within this many days is "due soon".
 DUE_SOON_DAYS = 7
 # What a dunning run writes on invoices: bookkeeping of the reminders, no accounting data.
-RUN_FIELDS = frozenset({"dunning_level_id", "dunning_last_date", "dunning_next_date", "dunning_state"})
+RUN_FIELDS = frozenset(
+    {"dunning_level_id", "dunning_last_date", "dunning_next_date", "dunning_state"}
+)
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     dunning_level_id = fields.Many2one(
-        "dunning.level", string="Dunning Level", readonly=True, copy=False, index="btree_not_null",
+        "dunning.level",
+        string="Dunning Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         ondelete="restrict",
     )
     dunning_state = fields.Selection(
@@ -42,11 +48,15 @@ class AccountMove(models.Model):
     )
     dunning_last_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     dunning_next_date = fields.Date(
-        string="Next Reminder", readonly=True, copy=False,
+        string="Next Reminder",
+        readonly=True,
+        copy=False,
         help="When the next level is due, as of the last evaluation; empty while dunning is paused "
         "(the first run after the pause plans it again).",
     )
-    dunning_paused_until = fields.Date(string="Dunning Paused Until", copy=False, tracking=True)
+    dunning_paused_until = fields.Date(
+        string="Dunning Paused Until", copy=False, tracking=True
+    )
     dunning_pause_reason = fields.Selection(
         [
             ("dispute", "Dispute"),
@@ -60,31 +70,47 @@ class AccountMove(models.Model):
         "dunning.communication.line", "move_id", string="Dunning History", readonly=True
     )
     dunning_collector_id = fields.Many2one(
-        "res.users", string="Collector", compute="_compute_dunning_collector_id",
+        "res.users",
+        string="Collector",
+        compute="_compute_dunning_collector_id",
         search="_search_dunning_collector_id",
     )
     dunning_late_probability = fields.Float(
-        string="Late Probability", readonly=True, copy=False, digits=(16, 2),
+        string="Late Probability",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
         groups="account.group_account_invoice,account.group_account_readonly",
         help="Chance that this open invoice is paid after its due date, at the last risk scoring.",
     )
     dunning_expected_pay_date = fields.Date(
-        string="Expected Payment", readonly=True, copy=False,
+        string="Expected Payment",
+        readonly=True,
+        copy=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     # The risk package's reason and fallback codes with their parameters (see dunning.risk.scoring).
     dunning_risk_reason_data = fields.Json(
-        readonly=True, copy=False, groups="account.group_account_invoice,account.group_account_readonly"
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_risk_reasons = fields.Text(
-        string="Risk Reasons", compute="_compute_dunning_risk_reasons",
+        string="Risk Reasons",
+        compute="_compute_dunning_risk_reasons",
         groups="account.group_account_invoice,account.group_account_readonly",
         help="What makes this open invoice likely to be paid late, most important first, at the last risk scoring.",
     )
 
     @api.depends(
-        "move_type", "state", "payment_state", "dunning_level_id", "dunning_paused_until",
-        "line_ids.date_maturity", "line_ids.reconciled", "line_ids.amount_residual",
+        "move_type",
+        "state",
+        "payment_state",
+        "dunning_level_id",
+        "dunning_paused_until",
+        "line_ids.date_maturity",
+        "line_ids.reconciled",
+        "line_ids.amount_residual",
     )
     def _compute_dunning_state(self):
         today = fields.Date.context_today(self)
@@ -100,13 +126,17 @@ class AccountMove(models.Model):
             return "paid"
         if not engine.is_open_payment_state(self.payment_state):
             return False  # blocked or legacy: never dunned
-        debits = [item for item in self.line_ids._dunning_engine_items() if not item.is_credit]
+        debits = [
+            item for item in self.line_ids._dunning_engine_items() if not item.is_credit
+        ]
         if not debits:
             return "paid"
         if engine.is_paused(self.dunning_paused_until, today):
             return "paused"
         if self.dunning_level_id:
-            return "escalated" if self.dunning_level_id.is_final_notice else "in_dunning"
+            return (
+                "escalated" if self.dunning_level_id.is_final_notice else "in_dunning"
+            )
         if any(item.is_overdue_on(today) for item in debits):
             return "overdue"
         due = engine.earliest_due_date(debits)
@@ -121,13 +151,19 @@ class AccountMove(models.Model):
         scoring = self.env["dunning.risk.scoring"]
         for move in self:
             data = move.dunning_risk_reason_data
-            lines = [scoring._risk_fallback_note(data)] + scoring._risk_reason_lines(data)
-            move.dunning_risk_reasons = "\n".join(line for line in lines if line) or False
+            lines = [scoring._risk_fallback_note(data)] + scoring._risk_reason_lines(
+                data
+            )
+            move.dunning_risk_reasons = (
+                "\n".join(line for line in lines if line) or False
+            )
 
     @api.depends_context("company")
     def _compute_dunning_collector_id(self):
         for move in self:
-            move.dunning_collector_id = move.commercial_partner_id.with_company(move.company_id).dunning_collector_id
+            move.dunning_collector_id = move.commercial_partner_id.with_company(
+                move.company_id
+            ).dunning_collector_id
 
     def _search_dunning_collector_id(self, operator, value):
         return [("commercial_partner_id.dunning_collector_id", operator, value)]
@@ -139,9 +175,14 @@ class AccountMove(models.Model):
     def _get_alerts(self):
         alerts = super()._get_alerts()
         if self.is_sale_document() and self.state == "draft":
-            warning = self.commercial_partner_id.with_company(self.company_id).dunning_invoice_warning
+            warning = self.commercial_partner_id.with_company(
+                self.company_id
+            ).dunning_invoice_warning
             if warning:
-                alerts["dunning_automation_partner_warning"] = {"level": "warning", "message": warning}
+                alerts["dunning_automation_partner_warning"] = {
+                    "level": "warning",
+                    "message": warning,
+                }
         return alerts
 
     # ------------------------------------------------------------------
@@ -153,7 +194,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         if not self.is_sale_document() or self.state != "posted":
             raise UserError(self.env._("Only posted customer invoices can be dunned."))
-        run = self.env["dunning.run"].with_company(self.company_id)._send_now(self.commercial_partner_id)
+        run = (
+            self.env["dunning.run"]
+            .with_company(self.company_id)
+            ._send_now(self.commercial_partner_id)
+        )
         return run._action_open_communications()
 
     def write(self, vals):
@@ -198,7 +243,10 @@ class AccountMove(models.Model):
         if not set(values) <= RUN_FIELDS:
             raise ValueError(f"not dunning run fields: {set(values) - RUN_FIELDS}")
         return self.with_context(
-            skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True, tracking_disable=True
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
+            tracking_disable=True,
         ).write(values)
 
     @api.model
@@ -230,15 +278,24 @@ class AccountMove(models.Model):
         horizon = today + timedelta(days=DUE_SOON_DAYS)
         falls_due = self.env["account.move.line"]._dunning_open_domain() & (
             Domain("date_maturity", "<=", horizon)
-            | (Domain("date_maturity", "=", False) & Domain("move_id.invoice_date", "<=", horizon))
+            | (
+                Domain("date_maturity", "=", False)
+                & Domain("move_id.invoice_date", "<=", horizon)
+            )
         )
         moves = self.search(
             Domain("company_id", "=", company.id)
             & Domain("move_type", "=", "out_invoice")
             & Domain("state", "=", engine.POSTED_STATE)
             & (
-                (Domain("dunning_state", "in", ("not_due", "due_soon")) & Domain("line_ids", "any", falls_due))
-                | (Domain("dunning_state", "=", "paused") & Domain("dunning_paused_until", "<", today))
+                (
+                    Domain("dunning_state", "in", ("not_due", "due_soon"))
+                    & Domain("line_ids", "any", falls_due)
+                )
+                | (
+                    Domain("dunning_state", "=", "paused")
+                    & Domain("dunning_paused_until", "<", today)
+                )
             )
         )
         moves_by_state = defaultdict(list)
@@ -283,7 +340,8 @@ class AccountMove(models.Model):
             body = Markup("<p>%s</p>") % self.env._(
                 "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
                 level=communication.level_id.name,
-                recipient=communication.email_to or communication.recipient_id.display_name,
+                recipient=communication.email_to
+                or communication.recipient_id.display_name,
                 channel=communication.channel,
                 state=states[communication.state],
             )
@@ -294,21 +352,31 @@ class AccountMove(models.Model):
                 bodies[move.id] += body
         for author, bodies in bodies_by_author.items():
             self.browse(list(bodies))._message_log_batch(
-                bodies, author_id=author.id or None, email_from=author.email_formatted or None
+                bodies,
+                author_id=author.id or None,
+                email_from=author.email_formatted or None,
             )
 
     def _dunning_pdf_attachments(self):
         """The invoices' PDFs, generated for those that have none yet."""
         attachments = self.invoice_pdf_report_id
         for move in self.filtered(lambda move: not move.invoice_pdf_report_id):
-            pdf, _report_type = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
-                "account.account_invoices", move.ids
+            pdf, _report_type = (
+                self.env["ir.actions.report"]
+                .sudo()
+                ._render_qweb_pdf("account.account_invoices", move.ids)
             )
-            attachments |= self.env["ir.attachment"].sudo().create({
-                "name": f"{move._get_invoice_report_filename()}",
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": move._name,
-                "res_id": move.id,
-            })
+            attachments |= (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"{move._get_invoice_report_filename()}",
+                        "raw": pdf,
+                        "mimetype": "application/pdf",
+                        "res_model": move._name,
+                        "res_id": move.id,
+                    }
+                )
+            )
         return attachments

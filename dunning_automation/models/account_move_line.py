@@ -14,13 +14,15 @@ class AccountMoveLine(models.Model):
     def _dunning_open_domain(self):
         """The open receivable items (``engine``'s definition) as a domain, for searches and
         ``filtered_domain``: the SQL of :meth:`_dunning_open_sql` says the same."""
-        return Domain([
-            ("parent_state", "=", engine.POSTED_STATE),
-            ("account_type", "=", engine.RECEIVABLE_ACCOUNT_TYPE),
-            ("reconciled", "=", False),
-            ("amount_residual", "!=", 0),
-            ("move_id.payment_state", "not in", engine.CLOSED_PAYMENT_STATES),
-        ])
+        return Domain(
+            [
+                ("parent_state", "=", engine.POSTED_STATE),
+                ("account_type", "=", engine.RECEIVABLE_ACCOUNT_TYPE),
+                ("reconciled", "=", False),
+                ("amount_residual", "!=", 0),
+                ("move_id.payment_state", "not in", engine.CLOSED_PAYMENT_STATES),
+            ]
+        )
 
     @api.model
     def _dunning_open_sql(self, line, move, account):

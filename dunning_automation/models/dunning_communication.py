@@ -10,9 +10,18 @@ from odoo.tools import SQL, split_every
 from .. import engine
 
 # Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
-DELIVERY_FIELDS = frozenset({
-    "state", "failure_type", "failure_reason", "mail_id", "mail_message_id", "sent_date", "retry_count", "retry_date",
-})
+DELIVERY_FIELDS = frozenset(
+    {
+        "state",
+        "failure_type",
+        "failure_reason",
+        "mail_id",
+        "mail_message_id",
+        "sent_date",
+        "retry_count",
+        "retry_date",
+    }
+)
 # Delivery states in which a reminder counts as delivered or on its way: at most one attempt per reminder.
 LIVE_STATES = ("queued", "sent")
 # Namespace of the per-company advisory lock that serialises the hash chain.
@@ -30,27 +39,46 @@ class DunningCommunication(models.Model):
     _rec_name = "name"
 
     name = fields.Char(compute="_compute_name", store=True, readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, readonly=True, ondelete="restrict"
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="restrict",
     )
     partner_name = fields.Char(string="Customer Name", readonly=True)
     partner_address = fields.Text(string="Customer Address", readonly=True)
-    recipient_id = fields.Many2one("res.partner", string="Sent To", readonly=True, ondelete="restrict")
+    recipient_id = fields.Many2one(
+        "res.partner", string="Sent To", readonly=True, ondelete="restrict"
+    )
     email_to = fields.Char(readonly=True)
     email_cc = fields.Char(readonly=True)
-    level_id = fields.Many2one("dunning.level", required=True, index=True, readonly=True, ondelete="restrict")
+    level_id = fields.Many2one(
+        "dunning.level", required=True, index=True, readonly=True, ondelete="restrict"
+    )
     policy_id = fields.Many2one(related="level_id.policy_id", store=True)
     channel = fields.Selection(
         selection=lambda self: self.env["dunning.level"]._fields["channel"].selection,
         required=True,
         readonly=True,
     )
-    mail_template_id = fields.Many2one("mail.template", string="Template", readonly=True, ondelete="restrict")
-    run_id = fields.Many2one("dunning.run", index=True, readonly=True, ondelete="restrict")
-    user_id = fields.Many2one("res.users", string="Sent By", readonly=True, default=lambda self: self.env.user)
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Template", readonly=True, ondelete="restrict"
+    )
+    run_id = fields.Many2one(
+        "dunning.run", index=True, readonly=True, ondelete="restrict"
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Sent By", readonly=True, default=lambda self: self.env.user
+    )
     dunning_date = fields.Date(required=True, readonly=True, index=True)
-    line_ids = fields.One2many("dunning.communication.line", "communication_id", readonly=True)
+    line_ids = fields.One2many(
+        "dunning.communication.line", "communication_id", readonly=True
+    )
     move_ids = fields.Many2many(
         "account.move",
         "dunning_communication_move_rel",
@@ -66,8 +94,20 @@ class DunningCommunication(models.Model):
     )
     subject = fields.Char(readonly=True)
     body_html = fields.Html(string="Body", readonly=True, sanitize=False)
-    mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null", index="btree_not_null")
-    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True, ondelete="set null", index="btree_not_null")
+    mail_id = fields.Many2one(
+        "mail.mail",
+        string="Email",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    mail_message_id = fields.Many2one(
+        "mail.message",
+        string="Message",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
     state = fields.Selection(
         [
             ("queued", "Queued"),
@@ -83,17 +123,24 @@ class DunningCommunication(models.Model):
     )
     failure_type = fields.Char(readonly=True)
     failure_reason = fields.Text(string="Technical Details", readonly=True)
-    failure_message = fields.Text(string="Why It Failed", compute="_compute_failure_message")
+    failure_message = fields.Text(
+        string="Why It Failed", compute="_compute_failure_message"
+    )
     retry_count = fields.Integer(string="Retries", readonly=True, copy=False)
     retry_date = fields.Datetime(
-        string="Next Automatic Retry", readonly=True, copy=False, index="btree_not_null",
+        string="Next Automatic Retry",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         help="A later run queues the email again at this time: the mail server failed for a reason that may pass.",
     )
     can_retry = fields.Boolean(compute="_compute_failure_message")
     sent_date = fields.Datetime(readonly=True)
     idempotency_key = fields.Char(required=True, readonly=True, copy=False)
     reminder_key = fields.Char(
-        readonly=True, copy=False, index=True,
+        readonly=True,
+        copy=False,
+        index=True,
         help="The reminder this record is an attempt at: the idempotency key of its first attempt.",
     )
     chain_index = fields.Integer(readonly=True, copy=False)
@@ -105,7 +152,9 @@ class DunningCommunication(models.Model):
         "This reminder was already sent: the same customer cannot get the same level through the "
         "same channel twice on the same day.",
     )
-    _chain_index_uniq = models.UniqueIndex("(company_id, chain_index) WHERE chain_index IS NOT NULL")
+    _chain_index_uniq = models.UniqueIndex(
+        "(company_id, chain_index) WHERE chain_index IS NOT NULL"
+    )
     _reminder_live_uniq = models.UniqueIndex(
         "(reminder_key) WHERE state IN ('queued', 'sent')",
         "This reminder is already queued or sent: it cannot be sent again.",
@@ -116,27 +165,41 @@ class DunningCommunication(models.Model):
         for communication in self:
             communication.name = f"{communication.partner_name} · {communication.level_id.name} · {communication.dunning_date}"
 
-    @api.depends("state", "failure_type", "retry_date", "retry_count", "body_html", "email_to")
+    @api.depends(
+        "state", "failure_type", "retry_date", "retry_count", "body_html", "email_to"
+    )
     def _compute_failure_message(self):
         labels = self.env["dunning.delivery"]._failure_labels()
         for communication in self:
             failed = communication.state in ("failed", "bounced")
-            communication.can_retry = failed and bool(communication.body_html and communication.email_to)
+            communication.can_retry = failed and bool(
+                communication.body_html and communication.email_to
+            )
             if not failed and communication.state != "withdrawn":
                 communication.failure_message = False
                 continue
-            parts = [labels.get(communication.failure_type) or communication.failure_reason or ""]
+            parts = [
+                labels.get(communication.failure_type)
+                or communication.failure_reason
+                or ""
+            ]
             if communication.retry_date:
-                parts.append(self.env._(
-                    "A later run sends it again automatically after %(date)s.",
-                    date=fields.Datetime.context_timestamp(communication, communication.retry_date).strftime("%Y-%m-%d %H:%M"),
-                ))
+                parts.append(
+                    self.env._(
+                        "A later run sends it again automatically after %(date)s.",
+                        date=fields.Datetime.context_timestamp(
+                            communication, communication.retry_date
+                        ).strftime("%Y-%m-%d %H:%M"),
+                    )
+                )
             elif communication.can_retry:
                 parts.append(self.env._("Use Retry once the cause is fixed."))
             elif failed:
-                parts.append(self.env._(
-                    "Fix the cause (the contact's email address, the template), then use Send Reminder Now."
-                ))
+                parts.append(
+                    self.env._(
+                        "Fix the cause (the contact's email address, the template), then use Send Reminder Now."
+                    )
+                )
             communication.failure_message = "\n".join(filter(None, parts))
 
     # ------------------------------------------------------------------
@@ -160,7 +223,9 @@ class DunningCommunication(models.Model):
         self._raise_immutable()
 
     @api.model
-    def _idempotency_key(self, company, partner, level, channel, dunning_date, move=None):
+    def _idempotency_key(
+        self, company, partner, level, channel, dunning_date, move=None
+    ):
         """The key that makes the same reminder impossible twice."""
         parts = [company.id, partner.id, level.id, channel, dunning_date.isoformat()]
         if move:
@@ -199,8 +264,20 @@ class DunningCommunication(models.Model):
                 str(self.body_html or ""),
                 self.line_ids._snapshot(),
                 # appended only when set: the records sealed before it existed keep their hash
-                *([[[currency.name, currency.round(balance), currency.round(overdue)]
-                    for currency, balance, overdue in self._totals_by_currency()]] if self.totals else []),
+                *(
+                    [
+                        [
+                            [
+                                currency.name,
+                                currency.round(balance),
+                                currency.round(overdue),
+                            ]
+                            for currency, balance, overdue in self._totals_by_currency()
+                        ]
+                    ]
+                    if self.totals
+                    else []
+                ),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -222,7 +299,11 @@ class DunningCommunication(models.Model):
         values_by_id = values_by_id or {}
         for company, communications in self.sorted("id").grouped("company_id").items():
             self.env.cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", CHAIN_LOCK_NAMESPACE, company.id)
+                SQL(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    CHAIN_LOCK_NAMESPACE,
+                    company.id,
+                )
             )
             self.env.cr.execute(
                 SQL(
@@ -251,12 +332,19 @@ class DunningCommunication(models.Model):
     def _find_broken_link(self, company):
         """The first record of the company's chain whose hash does not match, or an empty set."""
         previous = ""
-        chain_ids = self.sudo().search(
-            [("company_id", "=", company.id), ("chain_index", "!=", False)], order="chain_index"
-        ).ids
+        chain_ids = (
+            self.sudo()
+            .search(
+                [("company_id", "=", company.id), ("chain_index", "!=", False)],
+                order="chain_index",
+            )
+            .ids
+        )
         for batch_number, ids in enumerate(split_every(CHAIN_VERIFY_BATCH, chain_ids)):
             batch = self.sudo().browse(ids)
-            for expected_index, communication in enumerate(batch, start=batch_number * CHAIN_VERIFY_BATCH + 1):
+            for expected_index, communication in enumerate(
+                batch, start=batch_number * CHAIN_VERIFY_BATCH + 1
+            ):
                 if (
                     communication.chain_index != expected_index
                     or (communication.hash_previous or "") != previous
@@ -277,11 +365,17 @@ class DunningCommunication(models.Model):
                 messages.append(
                     self.env._(
                         "%(company)s: the audit trail is broken at %(record)s (#%(index)s).",
-                        company=company.name, record=link.name, index=link.chain_index,
+                        company=company.name,
+                        record=link.name,
+                        index=link.chain_index,
                     )
                 )
             else:
-                messages.append(self.env._("%(company)s: the audit trail is intact.", company=company.name))
+                messages.append(
+                    self.env._(
+                        "%(company)s: the audit trail is intact.", company=company.name
+                    )
+                )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -297,27 +391,47 @@ class DunningCommunication(models.Model):
     # DELIVERY
     # ------------------------------------------------------------------
 
-    def _set_delivery(self, state, failure_type=False, failure_reason=False, log_on_invoices=True, **values):
+    def _set_delivery(
+        self,
+        state,
+        failure_type=False,
+        failure_reason=False,
+        log_on_invoices=True,
+        **values,
+    ):
         """Record a delivery state; a transient failure plans its automatic retry, and the
         invoices' chatter tells the new state (the run logs the first one itself)."""
-        values.update(state=state, failure_type=failure_type, failure_reason=failure_reason)
+        values.update(
+            state=state, failure_type=failure_type, failure_reason=failure_reason
+        )
         if state == "sent":
             values["sent_date"] = fields.Datetime.now()
         if state != "failed":
             values.setdefault("retry_date", False)
         elif "retry_date" not in values:
-            values["retry_date"] = self.env["dunning.delivery"]._schedule_retry(self, failure_type) or False
+            values["retry_date"] = (
+                self.env["dunning.delivery"]._schedule_retry(self, failure_type)
+                or False
+            )
         self.sudo().write(values)
         if log_on_invoices and state != "queued":
             self.env["account.move"]._dunning_log_communications(self)
 
     @api.model
-    def _update_from_mails(self, mails, state, failure_type=False, failure_reason=False):
+    def _update_from_mails(
+        self, mails, state, failure_type=False, failure_reason=False
+    ):
         """Follow the delivery of the dunning emails among ``mails``; a failure without a reason
         (the mail server could not be reached) takes the one the mail recorded."""
-        communications = self.sudo().search([("mail_id", "in", mails.ids), ("state", "!=", "bounced")])
-        for reason, grouped in communications.grouped(lambda c: failure_reason or c.mail_id.failure_reason).items():
-            grouped._set_delivery(state, failure_type, reason if failure_type else False)
+        communications = self.sudo().search(
+            [("mail_id", "in", mails.ids), ("state", "!=", "bounced")]
+        )
+        for reason, grouped in communications.grouped(
+            lambda c: failure_reason or c.mail_id.failure_reason
+        ).items():
+            grouped._set_delivery(
+                state, failure_type, reason if failure_type else False
+            )
 
     def action_retry(self):
         """Retry: queue the failed emails again, as one batch, and say which could not be."""
@@ -326,7 +440,9 @@ class DunningCommunication(models.Model):
         message = self.env._("%(count)s reminder(s) queued again.", count=len(retried))
         if refused:
             message += "\n" + "\n".join(
-                self.env._("%(record)s: %(reason)s", record=communication.name, reason=reason)
+                self.env._(
+                    "%(record)s: %(reason)s", record=communication.name, reason=reason
+                )
                 for communication, reason in refused.items()
             )
         return {
@@ -344,17 +460,25 @@ class DunningCommunication(models.Model):
     def _invoices_paid(self):
         self.ensure_one()
         invoices = self.move_ids.filtered(lambda move: move.move_type == "out_invoice")
-        return bool(invoices) and all(move.payment_state in engine.SETTLED_PAYMENT_STATES for move in invoices)
+        return bool(invoices) and all(
+            move.payment_state in engine.SETTLED_PAYMENT_STATES for move in invoices
+        )
 
     @api.model
     def _withdraw_settled(self, mails):
         """Cancel the queued reminders among ``mails`` whose invoices were all paid since they were
         queued: the customer who just paid gets no reminder about it."""
-        queued = self.sudo().search([("mail_id", "in", mails.ids), ("state", "=", "queued")])
+        queued = self.sudo().search(
+            [("mail_id", "in", mails.ids), ("state", "=", "queued")]
+        )
         settled = queued.filtered(lambda communication: communication._invoices_paid())
         if settled:
             settled.mail_id.write({"state": "cancel"})
-            settled._set_delivery("withdrawn", "paid", self.env._("The invoices were paid before the email left."))
+            settled._set_delivery(
+                "withdrawn",
+                "paid",
+                self.env._("The invoices were paid before the email left."),
+            )
         return settled
 
     # ------------------------------------------------------------------
@@ -367,7 +491,11 @@ class DunningCommunication(models.Model):
         (credits netted, not-yet-due and paused invoices included in the amount due)."""
         self.ensure_one()
         rows = [
-            (self.env["res.currency"].browse(total["currency_id"]), total["balance"], total["overdue"])
+            (
+                self.env["res.currency"].browse(total["currency_id"]),
+                total["balance"],
+                total["overdue"],
+            )
             for total in self.totals or []
         ]
         return sorted(rows, key=lambda row: row[0].name)
@@ -375,19 +503,27 @@ class DunningCommunication(models.Model):
     def _statement_url(self):
         """A signed link to the customer's account statement, fresh for this reminder."""
         self.ensure_one()
-        return self.partner_id._dunning_statement_url(self.company_id, self.dunning_date)
+        return self.partner_id._dunning_statement_url(
+            self.company_id, self.dunning_date
+        )
 
     def _statement_attachment(self):
         """The customer's account statement as a PDF attached to this communication."""
         self.ensure_one()
         pdf, filename = self.partner_id._dunning_statement_pdf(self.company_id)
-        return self.env["ir.attachment"].sudo().create({
-            "name": filename,
-            "raw": pdf,
-            "mimetype": "application/pdf",
-            "res_model": self._name,
-            "res_id": self.id,
-        })
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": filename,
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
 
     def _invoice_lines(self):
         self.ensure_one()

@@ -11,11 +11,23 @@ class DunningCommunicationLine(models.Model):
     _order = "communication_id, date_due, id"
 
     communication_id = fields.Many2one(
-        "dunning.communication", required=True, index=True, ondelete="restrict", readonly=True
+        "dunning.communication",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
-    move_id = fields.Many2one("account.move", string="Document", index=True, ondelete="set null", readonly=True)
-    move_line_id = fields.Many2one("account.move.line", ondelete="set null", readonly=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Document",
+        index=True,
+        ondelete="set null",
+        readonly=True,
+    )
+    move_line_id = fields.Many2one(
+        "account.move.line", ondelete="set null", readonly=True
+    )
     move_name = fields.Char(string="Number", readonly=True)
     move_type = fields.Char(readonly=True)
     invoice_date = fields.Date(readonly=True)
@@ -24,8 +36,12 @@ class DunningCommunicationLine(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount_total = fields.Monetary(string="Original Amount", readonly=True)
     amount_residual = fields.Monetary(string="Amount Due", readonly=True)
-    amount_residual_company = fields.Float(string="Amount Due (company currency)", readonly=True)
-    level_id = fields.Many2one("dunning.level", string="Level Reached", ondelete="restrict", readonly=True)
+    amount_residual_company = fields.Float(
+        string="Amount Due (company currency)", readonly=True
+    )
+    level_id = fields.Many2one(
+        "dunning.level", string="Level Reached", ondelete="restrict", readonly=True
+    )
     portal_url = fields.Char(readonly=True)
     state = fields.Selection(related="communication_id.state", string="Delivery")
 

@@ -37,7 +37,9 @@ class DunningDelivery(models.AbstractModel):
     @api.model
     def _communication_values(self, run, key, reminder, partners, lines):
         """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's, read together."""
-        partner = partners.browse(reminder.decision.partner_id).with_prefetch(partners._prefetch_ids)
+        partner = partners.browse(reminder.decision.partner_id).with_prefetch(
+            partners._prefetch_ids
+        )
         level = self.env["dunning.level"].browse(reminder.level_id)
         contact = partner._dunning_contact()
         listed = (
@@ -71,7 +73,11 @@ class DunningDelivery(models.AbstractModel):
             "totals": reminder.decision.totals_snapshot(),
             "move_ids": [Command.set(listed.move_id.ids)],
             "line_ids": [
-                Command.create(self._communication_line_values(run.date, line, reminder.decision.advancing))
+                Command.create(
+                    self._communication_line_values(
+                        run.date, line, reminder.decision.advancing
+                    )
+                )
                 for line in listed
             ],
         }
@@ -89,11 +95,15 @@ class DunningDelivery(models.AbstractModel):
             "date_due": due_date,
             "days_overdue": max((date - due_date).days, 0) if due_date else 0,
             "currency_id": line.currency_id.id,
-            "amount_total": move.amount_total_in_currency_signed if move.is_invoice(include_receipts=True) else line.amount_currency,
+            "amount_total": move.amount_total_in_currency_signed
+            if move.is_invoice(include_receipts=True)
+            else line.amount_currency,
             "amount_residual": line.amount_residual_currency,
             "amount_residual_company": line.amount_residual,
             "level_id": advancing.get(move.id),
-            "portal_url": move.get_portal_url() if move.is_invoice(include_receipts=True) else False,
+            "portal_url": move.get_portal_url()
+            if move.is_invoice(include_receipts=True)
+            else False,
         }
 
     # ------------------------------------------------------------------
@@ -105,7 +115,9 @@ class DunningDelivery(models.AbstractModel):
         """Queue the emails (sending happens later, through the mail queue) and seal the records."""
         sealed_values = {}
         failures = defaultdict(list)  # (failure type, reason) -> communications
-        blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(communications.mapped("email_to"))
+        blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(
+            communications.mapped("email_to")
+        )
         sendable = self.env["dunning.communication"]
         for communication in communications:
             problem = communication.recipient_id._dunning_email_problem(blacklisted)
@@ -113,8 +125,12 @@ class DunningDelivery(models.AbstractModel):
                 failures[problem].append(communication)
             else:
                 sendable |= communication
-        for template, template_communications in sendable.grouped("mail_template_id").items():
-            for communication, mail, error in template._dunning_queue(template_communications):
+        for template, template_communications in sendable.grouped(
+            "mail_template_id"
+        ).items():
+            for communication, mail, error in template._dunning_queue(
+                template_communications
+            ):
                 if error:
                     failures[("mail_template_error", error)].append(communication)
                     continue
@@ -130,7 +146,9 @@ class DunningDelivery(models.AbstractModel):
                 "failed", failure_type, reason, log_on_invoices=False
             )
             for communication in failed:
-                communication.partner_id._dunning_schedule_fallback_activity(communication, reason)
+                communication.partner_id._dunning_schedule_fallback_activity(
+                    communication, reason
+                )
         self._attach_pdfs(communications.filtered("mail_id"))
 
     @api.model
@@ -140,10 +158,14 @@ class DunningDelivery(models.AbstractModel):
             level = communication.level_id
             attachments = self.env["ir.attachment"]
             if level.attach_invoice_pdf:
-                attachments |= communication.move_ids.filtered(lambda move: move.is_invoice())._dunning_pdf_attachments()
+                attachments |= communication.move_ids.filtered(
+                    lambda move: move.is_invoice()
+                )._dunning_pdf_attachments()
             if level.attach_statement_pdf:
                 attachments |= communication._statement_attachment()
-            communication.mail_id.attachment_ids = [Command.link(attachment.id) for attachment in attachments]
+            communication.mail_id.attachment_ids = [
+                Command.link(attachment.id) for attachment in attachments
+            ]
 
     # ------------------------------------------------------------------
     # FAILURES AND RETRIES
@@ -154,16 +176,22 @@ class DunningDelivery(models.AbstractModel):
         """What each failure code means, in the words of the person who has to act on it."""
         _ = self.env._
         return {
-            "mail_smtp": _("The outgoing mail server could not be reached (it refused the connection or timed out)."),
+            "mail_smtp": _(
+                "The outgoing mail server could not be reached (it refused the connection or timed out)."
+            ),
             "unknown": _("The outgoing mail server did not accept the email."),
             "mail_email_missing": _("The contact has no email address."),
             "mail_email_invalid": _("The contact's email address is invalid."),
             "mail_bl": _("The contact's email address is blacklisted."),
             "mail_optout": _("The contact opted out of emails."),
             "mail_spam": _("The mail server rejected the email as spam."),
-            "mail_from_invalid": _("The sender address is refused by the outgoing mail server."),
+            "mail_from_invalid": _(
+                "The sender address is refused by the outgoing mail server."
+            ),
             "mail_from_missing": _("The company has no sender address."),
-            "mail_template_error": _("The email could not be written from its template."),
+            "mail_template_error": _(
+                "The email could not be written from its template."
+            ),
             "mail_deleted": _("The email was deleted before it was sent."),
             "mail_bounce": _("The customer's mail server returned the email."),
             "paid": _("The invoices were paid before the email left."),
@@ -172,8 +200,12 @@ class DunningDelivery(models.AbstractModel):
     @api.model
     def _retry_backoff(self):
         """Minutes to wait before each automatic retry (``dunning_automation.retry_backoff_minutes``)."""
-        param = self.env["ir.config_parameter"].sudo().get_param(
-            "dunning_automation.retry_backoff_minutes", DEFAULT_RETRY_BACKOFF
+        param = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(
+                "dunning_automation.retry_backoff_minutes", DEFAULT_RETRY_BACKOFF
+            )
         )
         return [int(minutes) for minutes in param.split(",") if minutes.strip()]
 
@@ -195,14 +227,23 @@ class DunningDelivery(models.AbstractModel):
         """The run's automatic retries: queue again the transient failures whose wait is over."""
         try:
             with self.env.cr.savepoint():
-                due = self.env["dunning.communication"].sudo().search([
-                    ("company_id", "in", companies.ids),
-                    ("state", "=", "failed"),
-                    ("retry_date", "<=", fields.Datetime.now()),
-                ]).try_lock_for_update()
+                due = (
+                    self.env["dunning.communication"]
+                    .sudo()
+                    .search(
+                        [
+                            ("company_id", "in", companies.ids),
+                            ("state", "=", "failed"),
+                            ("retry_date", "<=", fields.Datetime.now()),
+                        ]
+                    )
+                    .try_lock_for_update()
+                )
                 retried, refused = self._retry(due)
                 # superseded by an attempt a user sent: nothing left to retry automatically
-                self.env["dunning.communication"].concat(*refused).write({"retry_date": False})
+                self.env["dunning.communication"].concat(*refused).write(
+                    {"retry_date": False}
+                )
                 return retried
         except CONCURRENCY_ERRORS:
             _logger.info("Dunning: another run is retrying the failed reminders")
@@ -237,16 +278,22 @@ class DunningDelivery(models.AbstractModel):
         """
         refused = {}
         Communication = self.env["dunning.communication"].sudo()
-        live = set(Communication.search([
-            ("reminder_key", "in", communications.mapped("reminder_key")),
-            ("state", "in", LIVE_STATES),
-        ]).mapped("reminder_key"))
+        live = set(
+            Communication.search(
+                [
+                    ("reminder_key", "in", communications.mapped("reminder_key")),
+                    ("state", "in", LIVE_STATES),
+                ]
+            ).mapped("reminder_key")
+        )
         retried = Communication
         for communication in communications.sudo():
             if communication.state not in ("failed", "bounced"):
                 refused[communication] = self.env._("It did not fail.")
             elif communication.reminder_key in live:
-                refused[communication] = self.env._("Another attempt at this reminder is already queued or sent.")
+                refused[communication] = self.env._(
+                    "Another attempt at this reminder is already queued or sent."
+                )
             elif not (communication.body_html and communication.email_to):
                 refused[communication] = self.env._(
                     "It was never written: fix the cause and use Send Reminder Now on the customer."
@@ -254,12 +301,24 @@ class DunningDelivery(models.AbstractModel):
             else:
                 retried |= communication
         kept = retried.mail_id.filtered(lambda mail: mail.state == "exception")
-        kept.write({"state": "outgoing", "failure_type": False, "failure_reason": False})
-        for communication in retried.filtered(lambda communication: communication.mail_id not in kept):
+        kept.write(
+            {"state": "outgoing", "failure_type": False, "failure_reason": False}
+        )
+        for communication in retried.filtered(
+            lambda communication: communication.mail_id not in kept
+        ):
             # the email left and bounced, or was deleted: a new one from the frozen snapshot
-            mail = self.env["mail.mail"].sudo().create(self._resend_mail_values(communication))
-            communication.write({"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id})
+            mail = (
+                self.env["mail.mail"]
+                .sudo()
+                .create(self._resend_mail_values(communication))
+            )
+            communication.write(
+                {"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}
+            )
             self._attach_pdfs(communication)
         for communication in retried:
-            communication._set_delivery("queued", retry_count=communication.retry_count + 1, retry_date=False)
+            communication._set_delivery(
+                "queued", retry_count=communication.retry_count + 1, retry_date=False
+            )
         return retried, refused

@@ -32,9 +32,15 @@ class DunningDispute(models.Model):
     _order = "id desc"
 
     name = fields.Char(related="move_id.name", string="Invoice Number")
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
-    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", required=True, index=True, readonly=True
+    )
     reason = fields.Selection(
         [
             ("wrong_amount", "Wrong amount"),
@@ -49,11 +55,18 @@ class DunningDispute(models.Model):
     attachment_id = fields.Many2one("ir.attachment", readonly=True)
     state = fields.Selection(
         [("open", "Open"), ("accepted", "Accepted"), ("rejected", "Rejected")],
-        default="open", required=True, readonly=True, index=True, tracking=True,
+        default="open",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
     )
     reply = fields.Text(help="Sent to the customer when the dispute is rejected.")
     credit_note_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False,
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        copy=False,
         help="The credit note that settled the dispute when it was accepted.",
     )
 
@@ -64,10 +77,18 @@ class DunningDispute(models.Model):
     @api.model
     def _check_attachment(self, filename, content):
         extension = os.path.splitext(filename or "")[1].lower()
-        if extension not in ALLOWED_ATTACHMENTS or guess_mimetype(content) != ALLOWED_ATTACHMENTS[extension]:
+        if (
+            extension not in ALLOWED_ATTACHMENTS
+            or guess_mimetype(content) != ALLOWED_ATTACHMENTS[extension]
+        ):
             raise UserError(self.env._("Only PDF, PNG and JPEG files can be attached."))
         if len(content) > MAX_ATTACHMENT_SIZE:
-            raise UserError(self.env._("The attachment cannot exceed %(size)s MB.", size=MAX_ATTACHMENT_SIZE // 2**20))
+            raise UserError(
+                self.env._(
+                    "The attachment cannot exceed %(size)s MB.",
+                    size=MAX_ATTACHMENT_SIZE // 2**20,
+                )
+            )
 
     @api.model
     def _portal_create(self, company, partner, move_id, reason, message, upload=None):
@@ -85,31 +106,47 @@ class DunningDispute(models.Model):
             raise UserError(self.env._("Please choose a reason."))
         message = (message or "").strip()
         if not message:
-            raise UserError(self.env._("Please tell us what is wrong with this invoice."))
+            raise UserError(
+                self.env._("Please tell us what is wrong with this invoice.")
+            )
         if len(message) > MAX_MESSAGE_LENGTH:
-            raise UserError(self.env._("The message cannot exceed %(count)s characters.", count=MAX_MESSAGE_LENGTH))
+            raise UserError(
+                self.env._(
+                    "The message cannot exceed %(count)s characters.",
+                    count=MAX_MESSAGE_LENGTH,
+                )
+            )
         if move._dunning_portal_status(fields.Date.context_today(self)) == "disputed":
             raise UserError(self.env._("This invoice is already disputed."))
         if upload:
             self._check_attachment(*upload)
-        dispute = self.create({
-            "company_id": company.id,
-            "partner_id": partner.id,
-            "move_id": move.id,
-            "reason": reason,
-            "message": message,
-        })
+        dispute = self.create(
+            {
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "move_id": move.id,
+                "reason": reason,
+                "message": message,
+            }
+        )
         if upload:
-            dispute.attachment_id = self.env["ir.attachment"].create({
-                "name": upload[0], "raw": upload[1], "res_model": self._name, "res_id": dispute.id,
-            })
+            dispute.attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": upload[0],
+                    "raw": upload[1],
+                    "res_model": self._name,
+                    "res_id": dispute.id,
+                }
+            )
         dispute._apply()
         return dispute
 
     def _apply(self):
         """Pause the invoice, note the dispute on its chatter and give the collector an activity."""
         self.ensure_one()
-        body = Markup("<p>%s</p>") % self.env._("Disputed by the customer: %(reason)s.", reason=self._reason_label())
+        body = Markup("<p>%s</p>") % self.env._(
+            "Disputed by the customer: %(reason)s.", reason=self._reason_label()
+        )
         body += plaintext2html(self.message)
         self.move_id._dunning_pause(
             fields.Date.context_today(self) + timedelta(days=DISPUTE_PAUSE_DAYS),
@@ -118,12 +155,18 @@ class DunningDispute(models.Model):
             author=self.partner_id,
             attachments=self.attachment_id,
         )
-        self.message_post(body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id)
+        self.message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id
+        )
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=fields.Date.context_today(self),
-            summary=self.env._("Resolve the dispute on %(invoice)s", invoice=self.move_id.name),
-            user_id=self.partner_id.with_company(self.company_id)._dunning_collector(self.move_id).id,
+            summary=self.env._(
+                "Resolve the dispute on %(invoice)s", invoice=self.move_id.name
+            ),
+            user_id=self.partner_id.with_company(self.company_id)
+            ._dunning_collector(self.move_id)
+            .id,
         )
 
     # ------------------------------------------------------------------
@@ -136,7 +179,9 @@ class DunningDispute(models.Model):
 
     def _reason_label(self):
         self.ensure_one()
-        return dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+        return dict(self._fields["reason"]._description_selection(self.env))[
+            self.reason
+        ]
 
     def action_accept(self):
         """The customer is right: choose what to credit (the whole invoice, an amount or lines)."""
@@ -158,7 +203,10 @@ class DunningDispute(models.Model):
         self.activity_ids.action_feedback(feedback=self.env._("Dispute accepted"))
         if self.move_id.dunning_pause_reason == "dispute":
             self.move_id.action_dunning_resume()
-        body = self.env._("Accepted: credit note %(credit_note)s.", credit_note=credit_note.display_name)
+        body = self.env._(
+            "Accepted: credit note %(credit_note)s.",
+            credit_note=credit_note.display_name,
+        )
         self.message_post(body=Markup("<p>%s</p>") % body, subtype_xmlid="mail.mt_note")
 
     def action_reject(self):
@@ -166,7 +214,11 @@ class DunningDispute(models.Model):
         self.ensure_one()
         self._check_open()
         if not (self.reply or "").strip():
-            raise UserError(self.env._("Write the reply to the customer before rejecting the dispute."))
+            raise UserError(
+                self.env._(
+                    "Write the reply to the customer before rejecting the dispute."
+                )
+            )
         self.state = "rejected"
         self.activity_ids.action_feedback(feedback=self.env._("Dispute rejected"))
         if self.move_id.dunning_pause_reason == "dispute":

@@ -16,7 +16,9 @@ class DunningLevel(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=100, help="New levels come last.")
-    policy_id = fields.Many2one("dunning.policy", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one(
+        "dunning.policy", required=True, index=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     trigger_days = fields.Integer(
         string="Trigger (days)",
@@ -80,7 +82,9 @@ class DunningLevel(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The trigger of level %(level)s must lie between %(min)s and %(max)s days.",
-                        level=level.name, min=MIN_TRIGGER_DAYS, max=MAX_TRIGGER_DAYS,
+                        level=level.name,
+                        min=MIN_TRIGGER_DAYS,
+                        max=MAX_TRIGGER_DAYS,
                     )
                 )
 
@@ -91,7 +95,10 @@ class DunningLevel(models.Model):
             days = levels.mapped("trigger_days")
             if len(set(days)) != len(days):
                 raise ValidationError(
-                    self.env._("Two levels of policy %(policy)s have the same trigger.", policy=policy.name)
+                    self.env._(
+                        "Two levels of policy %(policy)s have the same trigger.",
+                        policy=policy.name,
+                    )
                 )
             if days != sorted(days):
                 raise ValidationError(
@@ -106,12 +113,16 @@ class DunningLevel(models.Model):
         for level in self:
             if level.channel == "email" and not level.mail_template_id:
                 raise ValidationError(
-                    self.env._("The email level %(level)s needs an email template.", level=level.name)
+                    self.env._(
+                        "The email level %(level)s needs an email template.",
+                        level=level.name,
+                    )
                 )
             if level.mail_template_id and not level.mail_template_id.active:
                 raise ValidationError(
                     self.env._(
                         "The email template %(template)s of level %(level)s is archived.",
-                        template=level.mail_template_id.name, level=level.name,
+                        template=level.mail_template_id.name,
+                        level=level.name,
                     )
                 )

@@ -29,7 +29,9 @@ class Reminder:
     company: models.BaseModel
     policy: models.BaseModel
     decision: engine.PartnerDecision
-    move: models.BaseModel | None = None  # set when the policy sends one reminder per invoice
+    move: models.BaseModel | None = (
+        None  # set when the policy sends one reminder per invoice
+    )
 
     @property
     def level_id(self):
@@ -56,7 +58,9 @@ class DunningPlanner(models.AbstractModel):
             SKIP_ARCHIVED: _("Archived customer"),
             SKIP_ALREADY_SENT: _("Already sent today"),
             SKIP_LOCKED: _("Being processed by another run"),
-            SKIP_FAILED: _("Failed today: retried automatically or by Send Reminder Now"),
+            SKIP_FAILED: _(
+                "Failed today: retried automatically or by Send Reminder Now"
+            ),
         }
 
     @api.model
@@ -68,7 +72,11 @@ class DunningPlanner(models.AbstractModel):
         :return: (reminders to send, {partner id: skip reason})
         """
         rows = self._fetch_open_items(company, partners)
-        partners = self.env["res.partner"].browse({row["partner_id"] for row in rows}).with_company(company)
+        partners = (
+            self.env["res.partner"]
+            .browse({row["partner_id"] for row in rows})
+            .with_company(company)
+        )
         default_policy = company.dunning_policy_id
         skipped = {}
         rows_by_policy = defaultdict(list)
@@ -89,14 +97,18 @@ class DunningPlanner(models.AbstractModel):
 
         reminders, next_dates = [], {}
         for policy, partner_ids in rows_by_policy.items():
-            policy_rows = [row for partner_id in partner_ids for row in rows_by_partner[partner_id]]
+            policy_rows = [
+                row for partner_id in partner_ids for row in rows_by_partner[partner_id]
+            ]
             items = policy._engine_items(policy_rows)
             evaluation = engine.evaluate(
                 items,
                 policy._engine_levels(),
                 date,
                 tolerance=company.dunning_tolerance,
-                last_reminder_by_partner=self._last_reminder_dates(company, partner_ids),
+                last_reminder_by_partner=self._last_reminder_dates(
+                    company, partner_ids
+                ),
                 resend_current=resend_current,
                 owed_items=engine.make_items(policy_rows),
             )
@@ -105,7 +117,9 @@ class DunningPlanner(models.AbstractModel):
                 if not decision.send:
                     skipped[decision.partner_id] = decision.skip_reason
                 elif policy.grouping == "invoice":
-                    reminders += self._split_per_invoice(company, date, policy, decision, rows_by_partner)
+                    reminders += self._split_per_invoice(
+                        company, date, policy, decision, rows_by_partner
+                    )
                 else:
                     reminders.append(Reminder(company, policy, decision))
         if not dry_run:
@@ -113,7 +127,9 @@ class DunningPlanner(models.AbstractModel):
                 with self.env.cr.savepoint(flush=False):
                     self.env["account.move"]._dunning_write_next_dates(next_dates)
             except CONCURRENCY_ERRORS:
-                _logger.info("Dunning plan of %s: another run is updating the next dates", date)
+                _logger.info(
+                    "Dunning plan of %s: another run is updating the next dates", date
+                )
         return reminders, skipped
 
     @api.model
@@ -131,7 +147,9 @@ class DunningPlanner(models.AbstractModel):
                     level_id=level_id,
                     advancing={move_id: level_id},
                     line_ids=[row["line_id"] for row in rows_by_move[move_id]],
-                    overdue_total=engine.overdue_total(engine.make_items(rows_by_move[move_id]), date),
+                    overdue_total=engine.overdue_total(
+                        engine.make_items(rows_by_move[move_id]), date
+                    ),
                     totals=decision.totals,
                 ),
                 move=self.env["account.move"].browse(move_id),
@@ -145,7 +163,9 @@ class DunningPlanner(models.AbstractModel):
         ``engine.OpenItem``'s fields (plus ``move_type`` and ``journal_id``)."""
         self.env.flush_all()
         partner_filter = (
-            SQL("AND partner.commercial_partner_id IN %s", tuple(partners.ids)) if partners else SQL()
+            SQL("AND partner.commercial_partner_id IN %s", tuple(partners.ids))
+            if partners
+            else SQL()
         )
         self.env.cr.execute(
             SQL(
@@ -173,7 +193,9 @@ class DunningPlanner(models.AbstractModel):
                    %(partner_filter)s
                 """,
                 company=company.id,
-                open=self.env["account.move.line"]._dunning_open_sql("line", "move", "account"),
+                open=self.env["account.move.line"]._dunning_open_sql(
+                    "line", "move", "account"
+                ),
                 partner_filter=partner_filter,
             )
         )
@@ -181,9 +203,13 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _last_reminder_dates(self, company, partner_ids):
-        groups = self.env["dunning.communication"].sudo()._read_group(
-            [("company_id", "=", company.id), ("partner_id", "in", partner_ids)],
-            groupby=["partner_id"],
-            aggregates=["dunning_date:max"],
+        groups = (
+            self.env["dunning.communication"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("partner_id", "in", partner_ids)],
+                groupby=["partner_id"],
+                aggregates=["dunning_date:max"],
+            )
         )
         return {partner.id: last_date for partner, last_date in groups}

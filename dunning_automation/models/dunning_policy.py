@@ -24,7 +24,9 @@ class DunningPolicy(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    level_ids = fields.One2many("dunning.level", "policy_id", string="Levels", copy=True)
+    level_ids = fields.One2many(
+        "dunning.level", "policy_id", string="Levels", copy=True
+    )
     journal_ids = fields.Many2many(
         "account.journal",
         string="Journals",
@@ -105,8 +107,10 @@ class DunningPolicy(models.Model):
         for policy in self:
             if policy.active and not policy.level_ids:
                 raise ValidationError(
-                    self.env._("The dunning policy %(policy)s needs at least one level to be active.",
-                               policy=policy.display_name)
+                    self.env._(
+                        "The dunning policy %(policy)s needs at least one level to be active.",
+                        policy=policy.display_name,
+                    )
                 )
 
     # ------------------------------------------------------------------
@@ -122,7 +126,9 @@ class DunningPolicy(models.Model):
                 trigger_days=level.trigger_days,
                 min_days_since_previous=level.min_days_since_previous,
             )
-            for level in self.level_ids.sorted(lambda level: (level.sequence, level.trigger_days))
+            for level in self.level_ids.sorted(
+                lambda level: (level.sequence, level.trigger_days)
+            )
         ]
 
     def _matches_risk(self, partner):
@@ -136,7 +142,9 @@ class DunningPolicy(models.Model):
     def _covers_partner(self, partner):
         """Whether the partner's tags let this policy chase it."""
         self.ensure_one()
-        return not self.partner_category_ids or bool(partner.category_id & self.partner_category_ids)
+        return not self.partner_category_ids or bool(
+            partner.category_id & self.partner_category_ids
+        )
 
     def _engine_items(self, rows):
         """Turn open receivable rows (``dunning.planner._fetch_open_items``) into engine items,

@@ -19,26 +19,43 @@ class DunningPromise(models.Model):
     _order = "id desc"
 
     name = fields.Char(compute="_compute_name", store=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
-    move_ids = fields.Many2many("account.move", string="Invoices", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    move_ids = fields.Many2many(
+        "account.move", string="Invoices", required=True, readonly=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     promise_date = fields.Date(string="Promised Date", required=True, readonly=True)
     paused_until = fields.Date(
-        string="Dunning Paused Until", required=True, readonly=True,
+        string="Dunning Paused Until",
+        required=True,
+        readonly=True,
         help="The promised date plus the policy's grace: the promise is broken when still unpaid after it.",
     )
     amount = fields.Monetary(
-        string="Promised Amount", currency_field="currency_id", required=True, readonly=True,
+        string="Promised Amount",
+        currency_field="currency_id",
+        required=True,
+        readonly=True,
         help="What the customer promised to pay: everything due on the invoices when they named no amount.",
     )
     residual_at_promise = fields.Monetary(currency_field="currency_id", readonly=True)
     state = fields.Selection(
         [("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
-        default="open", required=True, readonly=True, index=True, tracking=True,
+        default="open",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
     )
 
-    _amount_positive = models.Constraint("CHECK(amount > 0)", "The promised amount must be positive.")
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "The promised amount must be positive."
+    )
 
     @api.depends("partner_id", "promise_date")
     def _compute_name(self):
@@ -75,17 +92,31 @@ class DunningPromise(models.Model):
             raise UserError(self.env._("The promised date must be in the future."))
         if promise_date > today + timedelta(days=policy.max_promise_days):
             raise UserError(
-                self.env._("You can promise a payment at most %(days)s days ahead.", days=policy.max_promise_days)
+                self.env._(
+                    "You can promise a payment at most %(days)s days ahead.",
+                    days=policy.max_promise_days,
+                )
             )
 
     @api.model
     def _check_broken_in_row(self, company, partner, policy):
         last = self.search(
-            [("company_id", "=", company.id), ("partner_id", "=", partner.id), ("state", "!=", "open")],
-            order="id desc", limit=policy.max_promises_in_row,
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "=", partner.id),
+                ("state", "!=", "open"),
+            ],
+            order="id desc",
+            limit=policy.max_promises_in_row,
         )
-        if len(last) == policy.max_promises_in_row and set(last.mapped("state")) == {"broken"}:
-            raise UserError(self.env._("Your previous promises were not kept: please contact us to agree on a payment."))
+        if len(last) == policy.max_promises_in_row and set(last.mapped("state")) == {
+            "broken"
+        }:
+            raise UserError(
+                self.env._(
+                    "Your previous promises were not kept: please contact us to agree on a payment."
+                )
+            )
 
     @api.model
     def _portal_create(self, company, partner, move_ids, promise_date, amount):
@@ -100,7 +131,9 @@ class DunningPromise(models.Model):
         if len(moves) != len(set(move_ids)):
             raise MissingError(self.env._("This invoice does not exist."))
         partner._dunning_check_portal_rate_limit()
-        policy = partner.with_company(company).dunning_policy_id or company.dunning_policy_id
+        policy = (
+            partner.with_company(company).dunning_policy_id or company.dunning_policy_id
+        )
         try:
             promise_date = fields.Date.to_date(promise_date)
         except ValueError:
@@ -109,23 +142,32 @@ class DunningPromise(models.Model):
             raise UserError(self.env._("Please choose the date you will pay by."))
         self._check_promise_date(policy, promise_date)
         today = fields.Date.context_today(self)
-        if moves.filtered(lambda move: move._dunning_portal_status(today) in ("promised", "disputed")):
-            raise UserError(self.env._("Some of these invoices are already promised or disputed."))
+        if moves.filtered(
+            lambda move: move._dunning_portal_status(today) in ("promised", "disputed")
+        ):
+            raise UserError(
+                self.env._("Some of these invoices are already promised or disputed.")
+            )
         if len(moves.currency_id) > 1:
-            raise UserError(self.env._("Please promise the invoices of each currency separately."))
+            raise UserError(
+                self.env._("Please promise the invoices of each currency separately.")
+            )
         self._check_broken_in_row(company, partner, policy)
         residual = sum(moves.mapped("amount_residual"))
         value = self._parse_amount(amount, moves.currency_id, residual)
-        promise = self.create({
-            "company_id": company.id,
-            "partner_id": partner.id,
-            "move_ids": moves.ids,
-            "currency_id": moves.currency_id.id,
-            "promise_date": promise_date,
-            "paused_until": promise_date + timedelta(days=policy.promise_grace_days),
-            "amount": value,
-            "residual_at_promise": residual,
-        })
+        promise = self.create(
+            {
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "move_ids": moves.ids,
+                "currency_id": moves.currency_id.id,
+                "promise_date": promise_date,
+                "paused_until": promise_date
+                + timedelta(days=policy.promise_grace_days),
+                "amount": value,
+                "residual_at_promise": residual,
+            }
+        )
         promise._apply()
         return promise
 
@@ -142,13 +184,19 @@ class DunningPromise(models.Model):
         """Pause the invoices, note it on their chatter and give the collector an activity."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % self._summary()
-        self.move_ids._dunning_pause(self.paused_until, "promise", body, author=self.partner_id)
-        self.message_post(body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id)
+        self.move_ids._dunning_pause(
+            self.paused_until, "promise", body, author=self.partner_id
+        )
+        self.message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.partner_id.id
+        )
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=self.paused_until,
             summary=self.env._("Check the promised payment"),
-            user_id=self.partner_id.with_company(self.company_id)._dunning_collector(self.move_ids).id,
+            user_id=self.partner_id.with_company(self.company_id)
+            ._dunning_collector(self.move_ids)
+            .id,
         )
 
     # ------------------------------------------------------------------
@@ -163,7 +211,9 @@ class DunningPromise(models.Model):
     @api.model
     def _dunning_evaluate(self, company, today):
         """Close the open promises of ``company``: kept once paid, broken when unpaid after the grace."""
-        for promise in self.search([("company_id", "=", company.id), ("state", "=", "open")]):
+        for promise in self.search(
+            [("company_id", "=", company.id), ("state", "=", "open")]
+        ):
             if promise._is_kept():
                 promise.state = "kept"
             elif promise.paused_until < today:
@@ -174,8 +224,13 @@ class DunningPromise(models.Model):
         self.ensure_one()
         self.state = "broken"
         self.move_ids.filtered(
-            lambda move: move.dunning_pause_reason == "promise" and move.dunning_paused_until == self.paused_until
+            lambda move: (
+                move.dunning_pause_reason == "promise"
+                and move.dunning_paused_until == self.paused_until
+            )
         ).action_dunning_resume()
-        body = Markup("<p>%s</p>") % self.env._("The promise to pay by %(date)s was not kept: dunning resumes.",
-                                                 date=format_date(self.env, self.promise_date))
+        body = Markup("<p>%s</p>") % self.env._(
+            "The promise to pay by %(date)s was not kept: dunning resumes.",
+            date=format_date(self.env, self.promise_date),
+        )
         self.move_ids._message_log_batch({move.id: body for move in self.move_ids})

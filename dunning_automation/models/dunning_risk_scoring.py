@@ -18,7 +18,15 @@ from ..risk import reasons as R
 _logger = logging.getLogger(__name__)
 
 FRAME_COLUMNS = (
-    "invoice_id", "partner_id", "invoice_date", "due_date", "amount", "currency", "paid_date", "country", "disputed_date",
+    "invoice_id",
+    "partner_id",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "currency",
+    "paid_date",
+    "country",
+    "disputed_date",
 )
 PARTNER_RISK_FIELDS = (
     "dunning_risk_score",
@@ -29,7 +37,11 @@ PARTNER_RISK_FIELDS = (
     "dunning_risk_reason_data",
     "dunning_risk_date",
 )
-INVOICE_RISK_FIELDS = ("dunning_late_probability", "dunning_expected_pay_date", "dunning_risk_reason_data")
+INVOICE_RISK_FIELDS = (
+    "dunning_late_probability",
+    "dunning_expected_pay_date",
+    "dunning_risk_reason_data",
+)
 # Why there is nothing to learn from at all (the package's FALLBACK_* codes cover the rest).
 FALLBACK_NO_INVOICE = "no_invoice"
 
@@ -54,7 +66,9 @@ def _dates(values):
 def _reason_data(reasons, fallback):
     """What the scores rest on, as stored: JSON of the reason codes with their parameters and the
     fallback code (None when the model was used). Worded at display time, in the reader's language."""
-    return [json.dumps({"fallback": fallback, "reasons": list(lines)}) for lines in reasons]
+    return [
+        json.dumps({"fallback": fallback, "reasons": list(lines)}) for lines in reasons
+    ]
 
 
 class DunningRiskScoring(models.AbstractModel):
@@ -75,9 +89,15 @@ class DunningRiskScoring(models.AbstractModel):
         customer and open invoice of the company, whoever may read them.
         """
         if not self.env.user.has_group("account.group_account_manager"):
-            raise AccessError(self.env._("Only accounting managers can retrain the late-payment risk model."))
+            raise AccessError(
+                self.env._(
+                    "Only accounting managers can retrain the late-payment risk model."
+                )
+            )
         result = self.sudo()._score_company(self.env.company)
-        worklist = self.env["ir.actions.act_window"]._for_xml_id("dunning_automation.action_dunning_worklist")
+        worklist = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_automation.action_dunning_worklist"
+        )
         return self._retrain_notification(result, next_action=worklist)
 
     @api.model
@@ -88,15 +108,25 @@ class DunningRiskScoring(models.AbstractModel):
             **result,
         )
         if result["rejected"]:
-            message += " " + self.env._("%(rejected)s invoices with invalid data were left out.", **result)
+            message += " " + self.env._(
+                "%(rejected)s invoices with invalid data were left out.", **result
+            )
         if result["fallback"]:
             message += " " + self.env._(
-                "Simple estimates only: %(fallback)s.", fallback=self._risk_fallback_text(result["fallback"])
+                "Simple estimates only: %(fallback)s.",
+                fallback=self._risk_fallback_text(result["fallback"]),
             )
-        params = {"message": message, "type": "warning" if result["fallback"] else "success"}
+        params = {
+            "message": message,
+            "type": "warning" if result["fallback"] else "success",
+        }
         if next_action:
             params["next"] = next_action
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
 
     @api.model
     def _cron_score_companies(self):
@@ -108,7 +138,9 @@ class DunningRiskScoring(models.AbstractModel):
                     self._score_company(company)
             except Exception:
                 _logger.exception("Risk scoring failed for company %s", company.name)
-            if not self.env["ir.cron"]._commit_progress(1, remaining=len(companies) - done):
+            if not self.env["ir.cron"]._commit_progress(
+                1, remaining=len(companies) - done
+            ):
                 break
 
     # ------------------------------------------------------------------
@@ -196,7 +228,12 @@ class DunningRiskScoring(models.AbstractModel):
         start = time.perf_counter()
         today = fields.Date.context_today(self)
         report = risk.validate_frame(self._invoice_frame(company))
-        result = {"partners": 0, "invoices": 0, "rejected": len(report.rejected), "fallback": False}
+        result = {
+            "partners": 0,
+            "invoices": 0,
+            "rejected": len(report.rejected),
+            "fallback": False,
+        }
         if report.clean.empty:
             result["fallback"] = (FALLBACK_NO_INVOICE, {})
             self._clear_scores(company, scored_partner_ids=[], scored_move_ids=[])
@@ -204,13 +241,21 @@ class DunningRiskScoring(models.AbstractModel):
             with single_threaded():
                 model = risk.LatePaymentModel().fit(report.clean, today)
                 invoices = model.predict(report.clean, today)
-                partners = model.score_partners(report.clean, today, invoice_scores=invoices)
+                partners = model.score_partners(
+                    report.clean, today, invoice_scores=invoices
+                )
             result.update(
-                partners=len(partners), invoices=len(invoices), fallback=model.fallback_reason_ or False
+                partners=len(partners),
+                invoices=len(invoices),
+                fallback=model.fallback_reason_ or False,
             )
             self._write_partner_scores(company, partners, model.fallback_reason_, today)
             self._write_invoice_scores(invoices, model.fallback_reason_)
-            self._clear_scores(company, scored_partner_ids=partners.index.tolist(), scored_move_ids=invoices.index.tolist())
+            self._clear_scores(
+                company,
+                scored_partner_ids=partners.index.tolist(),
+                scored_move_ids=invoices.index.tolist(),
+            )
         result["seconds"] = round(time.perf_counter() - start, 2)
         _logger.info("Risk scoring of %s: %s", company.name, result)
         return result
@@ -224,18 +269,28 @@ class DunningRiskScoring(models.AbstractModel):
         _ = self.env._
         return {
             R.REASON_DAYS_OVERDUE: _("already %(days)s days overdue"),
-            R.REASON_LATE_OF_LAST: _("paid %(late)s of its last %(count)s invoices late"),
+            R.REASON_LATE_OF_LAST: _(
+                "paid %(late)s of its last %(count)s invoices late"
+            ),
             R.REASON_NO_HISTORY: _("no payment history yet"),
             R.REASON_MEAN_DAYS_LATE: _("pays %(days)s days late on average"),
-            R.REASON_RECENT_LATE: _("invoices paid late in the last %(days)s days: %(count)s"),
+            R.REASON_RECENT_LATE: _(
+                "invoices paid late in the last %(days)s days: %(count)s"
+            ),
             R.REASON_NO_PAYMENT: _("no payment received yet"),
             R.REASON_NO_PAYMENT_FOR: _("no payment received for %(days)s days"),
             R.REASON_OVERDUE_30: _("invoices already 30+ days overdue: %(count)s"),
             R.REASON_OVERDUE: _("overdue invoices: %(count)s (%(amount)s in total)"),
-            R.REASON_OPEN_EXPOSURE: _("%(amount)s already open across %(count)s invoices"),
-            R.REASON_NO_AMOUNT_REFERENCE: _("no earlier invoice to compare the amount with"),
+            R.REASON_OPEN_EXPOSURE: _(
+                "%(amount)s already open across %(count)s invoices"
+            ),
+            R.REASON_NO_AMOUNT_REFERENCE: _(
+                "no earlier invoice to compare the amount with"
+            ),
             R.REASON_AMOUNT_RATIO: _("amount is %(ratio)sx its usual invoice"),
-            R.REASON_AMOUNT_RANGE: _("invoice amount (%(amount)s) is in a range that often pays late"),
+            R.REASON_AMOUNT_RANGE: _(
+                "invoice amount (%(amount)s) is in a range that often pays late"
+            ),
             R.REASON_FIRST_INVOICE: _("first invoice from this customer"),
             R.REASON_NEW_CUSTOMER: _("new customer (first invoice %(days)s days ago)"),
             R.REASON_TENURE: _("customer for %(years)s years"),
@@ -261,9 +316,15 @@ class DunningRiskScoring(models.AbstractModel):
             ),
             R.FALLBACK_NO_LATE: _("no invoice was ever paid late"),
             R.FALLBACK_ALL_LATE: _("every invoice paid or overdue so far was late"),
-            R.FALLBACK_FEW_LATE: _("only %(count)s invoices paid late, %(min_per_class)s needed"),
-            R.FALLBACK_FEW_ON_TIME: _("only %(count)s invoices paid on time, %(min_per_class)s needed"),
-            R.FALLBACK_SINGLE_CUSTOMER: _("a single customer: the model learns from several"),
+            R.FALLBACK_FEW_LATE: _(
+                "only %(count)s invoices paid late, %(min_per_class)s needed"
+            ),
+            R.FALLBACK_FEW_ON_TIME: _(
+                "only %(count)s invoices paid on time, %(min_per_class)s needed"
+            ),
+            R.FALLBACK_SINGLE_CUSTOMER: _(
+                "a single customer: the model learns from several"
+            ),
             R.FALLBACK_CANNOT_CHECK: _(
                 "too few recent invoices to check the model on: %(n_valid)s, of which %(n_late)s late "
                 "(%(min_per_class)s late and %(min_per_class)s on time needed)"
@@ -283,7 +344,9 @@ class DunningRiskScoring(models.AbstractModel):
         formatted = {}
         for key, value in params.items():
             if key == "rate":
-                formatted[key] = formatLang(self.env, value * 100, digits=0) + "\N{NO-BREAK SPACE}%"
+                formatted[key] = (
+                    formatLang(self.env, value * 100, digits=0) + "\N{NO-BREAK SPACE}%"
+                )
             elif isinstance(value, (int, float)):
                 formatted[key] = formatLang(self.env, value, digits=digits.get(key, 0))
             else:
@@ -301,7 +364,10 @@ class DunningRiskScoring(models.AbstractModel):
     def _risk_reason_lines(self, data):
         """The reasons of stored ``data`` (see ``_reason_data``) worded for the reader, one per line."""
         labels = self._risk_reason_labels()
-        return [self._risk_text(labels, code, params) for code, params in (data or {}).get("reasons", ())]
+        return [
+            self._risk_text(labels, code, params)
+            for code, params in (data or {}).get("reasons", ())
+        ]
 
     def _risk_fallback_note(self, data):
         """The sentence saying the stored ``data`` rests on the customers' own history, or False."""
@@ -326,38 +392,58 @@ class DunningRiskScoring(models.AbstractModel):
         if scores.empty:
             return
         columns = {
-            "dunning_risk_score": ("int4", _finite(scores["risk_score"]).astype(int).tolist()),
+            "dunning_risk_score": (
+                "int4",
+                _finite(scores["risk_score"]).astype(int).tolist(),
+            ),
             "dunning_risk_band": ("varchar", scores["risk_band"].tolist()),
-            "dunning_expected_days_late": ("float8", _finite(scores["expected_days_late"]).tolist()),
-            "dunning_priority": ("float8", np.round(
-                _finite(scores["late_probability"]) * _finite(scores["overdue_amount"]) * _finite(scores["days_overdue"]), 0
-            ).tolist()),
+            "dunning_expected_days_late": (
+                "float8",
+                _finite(scores["expected_days_late"]).tolist(),
+            ),
+            "dunning_priority": (
+                "float8",
+                np.round(
+                    _finite(scores["late_probability"])
+                    * _finite(scores["overdue_amount"])
+                    * _finite(scores["days_overdue"]),
+                    0,
+                ).tolist(),
+            ),
             "dunning_segment": ("varchar", scores["segment"].tolist()),
-            "dunning_risk_reason_data": ("text", _reason_data(scores["reasons"], fallback_reason)),
+            "dunning_risk_reason_data": (
+                "text",
+                _reason_data(scores["reasons"], fallback_reason),
+            ),
             "dunning_risk_date": ("date", [today] * len(scores)),
         }
         Partner = self.env["res.partner"]
         Partner.flush_model(PARTNER_RISK_FIELDS)
         company_key = str(company.id)
-        self.env.cr.execute(SQL(
-            """UPDATE res_partner AS partner
+        self.env.cr.execute(
+            SQL(
+                """UPDATE res_partner AS partner
                   SET %(assignments)s, write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                  FROM unnest(%(ids)s::int[], %(arrays)s) AS scored(id, %(names)s)
                 WHERE partner.id = scored.id""",
-            assignments=SQL(", ").join(
-                SQL(
-                    "%(column)s = COALESCE(partner.%(column)s, '{}'::jsonb)"
-                    " || jsonb_build_object(%(key)s::text, scored.%(column)s)",
-                    column=SQL.identifier(name),
-                    key=company_key,
-                )
-                for name in columns
-            ),
-            uid=self.env.uid,
-            ids=[int(partner_id) for partner_id in scores.index],
-            arrays=SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()),
-            names=SQL(", ").join(SQL.identifier(name) for name in columns),
-        ))
+                assignments=SQL(", ").join(
+                    SQL(
+                        "%(column)s = COALESCE(partner.%(column)s, '{}'::jsonb)"
+                        " || jsonb_build_object(%(key)s::text, scored.%(column)s)",
+                        column=SQL.identifier(name),
+                        key=company_key,
+                    )
+                    for name in columns
+                ),
+                uid=self.env.uid,
+                ids=[int(partner_id) for partner_id in scores.index],
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", values, SQL(sql_type))
+                    for sql_type, values in columns.values()
+                ),
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+            )
+        )
         Partner.invalidate_model(PARTNER_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _write_invoice_scores(self, invoices, fallback_reason=None):
@@ -370,8 +456,9 @@ class DunningRiskScoring(models.AbstractModel):
             return
         Move = self.env["account.move"]
         Move.flush_model(INVOICE_RISK_FIELDS)
-        self.env.cr.execute(SQL(
-            """UPDATE account_move AS move
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move AS move
                   SET dunning_late_probability = scored.probability,
                       dunning_expected_pay_date = scored.pay_date,
                       dunning_risk_reason_data = scored.reasons,
@@ -379,31 +466,40 @@ class DunningRiskScoring(models.AbstractModel):
                  FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::jsonb[])
                       AS scored(id, probability, pay_date, reasons)
                 WHERE move.id = scored.id""",
-            uid=self.env.uid,
-            ids=[int(move_id) for move_id in invoices.index],
-            probabilities=np.round(_finite(invoices["late_probability"]), 2).tolist(),
-            dates=_dates(invoices["expected_pay_date"]),
-            reasons=_reason_data(invoices["reasons"], fallback_reason),
-        ))
+                uid=self.env.uid,
+                ids=[int(move_id) for move_id in invoices.index],
+                probabilities=np.round(
+                    _finite(invoices["late_probability"]), 2
+                ).tolist(),
+                dates=_dates(invoices["expected_pay_date"]),
+                reasons=_reason_data(invoices["reasons"], fallback_reason),
+            )
+        )
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _clear_scores(self, company, scored_partner_ids, scored_move_ids):
         """Clear the scores of customers and invoices this scoring did not cover (paid, excluded...)."""
-        Partner = self.env["res.partner"].with_company(company).with_context(active_test=False)
-        Partner.search([("dunning_risk_date", "!=", False), ("id", "not in", scored_partner_ids)]).write(
-            dict.fromkeys(PARTNER_RISK_FIELDS, False)
+        Partner = (
+            self.env["res.partner"]
+            .with_company(company)
+            .with_context(active_test=False)
         )
+        Partner.search(
+            [("dunning_risk_date", "!=", False), ("id", "not in", scored_partner_ids)]
+        ).write(dict.fromkeys(PARTNER_RISK_FIELDS, False))
         Move = self.env["account.move"]
         Move.flush_model(INVOICE_RISK_FIELDS)
-        self.env.cr.execute(SQL(
-            """UPDATE account_move
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move
                   SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reason_data = NULL,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                 WHERE company_id = %(company)s
                   AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reason_data IS NOT NULL)
                   AND id != ALL(%(scored)s::int[])""",
-            uid=self.env.uid,
-            company=company.id,
-            scored=[int(move_id) for move_id in scored_move_ids],
-        ))
+                uid=self.env.uid,
+                company=company.id,
+                scored=[int(move_id) for move_id in scored_move_ids],
+            )
+        )
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))

@@ -11,7 +11,12 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from .dunning_communication import LIVE_STATES
-from .dunning_planner import CONCURRENCY_ERRORS, SKIP_ALREADY_SENT, SKIP_FAILED, SKIP_LOCKED
+from .dunning_planner import (
+    CONCURRENCY_ERRORS,
+    SKIP_ALREADY_SENT,
+    SKIP_FAILED,
+    SKIP_LOCKED,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -52,15 +57,24 @@ class DunningRun(models.Model):
         required=True,
         readonly=True,
     )
-    user_id = fields.Many2one("res.users", string="Started By", readonly=True, default=lambda self: self.env.user)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Started By",
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
     date_start = fields.Datetime(string="Started", readonly=True)
     date_end = fields.Datetime(string="Ended", readonly=True)
-    communication_ids = fields.One2many("dunning.communication", "run_id", readonly=True)
+    communication_ids = fields.One2many(
+        "dunning.communication", "run_id", readonly=True
+    )
     communication_count = fields.Integer(compute="_compute_counts")
     sent_count = fields.Integer(compute="_compute_counts")
     failed_count = fields.Integer(compute="_compute_counts")
     skip_counts = fields.Json(readonly=True, default=dict)
-    stats_html = fields.Html(string="Statistics", compute="_compute_stats_html", sanitize=False)
+    stats_html = fields.Html(
+        string="Statistics", compute="_compute_stats_html", sanitize=False
+    )
     error_log = fields.Text(string="Errors", readonly=True)
 
     @api.depends("date", "trigger")
@@ -71,7 +85,9 @@ class DunningRun(models.Model):
 
     def _communication_groups(self, groupby):
         return self.env["dunning.communication"]._read_group(
-            [("run_id", "in", self.ids)], groupby=["run_id", *groupby], aggregates=["__count"]
+            [("run_id", "in", self.ids)],
+            groupby=["run_id", *groupby],
+            aggregates=["__count"],
         )
 
     def _compute_counts(self):
@@ -85,14 +101,21 @@ class DunningRun(models.Model):
             run.failed_count = run_counts["failed"] + run_counts["bounced"]
 
     def _compute_stats_html(self):
-        states = dict(self.env["dunning.communication"]._fields["state"]._description_selection(self.env))
+        states = dict(
+            self.env["dunning.communication"]
+            ._fields["state"]
+            ._description_selection(self.env)
+        )
         rows = defaultdict(list)
-        for run, level, state, count in self._communication_groups(["level_id", "state"]):
+        for run, level, state, count in self._communication_groups(
+            ["level_id", "state"]
+        ):
             rows[run.id].append((level.display_name, states[state], count))
         reasons = self.env["dunning.planner"]._skip_reason_labels()
         for run in self:
             body = [
-                Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>") % row
+                Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
+                % row
                 for row in sorted(rows[run.id])
             ] + [
                 Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
@@ -102,7 +125,12 @@ class DunningRun(models.Model):
             run.stats_html = Markup(
                 "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
                 "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-            ) % (self.env._("Level"), self.env._("State"), self.env._("Count"), Markup().join(body))
+            ) % (
+                self.env._("Level"),
+                self.env._("State"),
+                self.env._("Count"),
+                Markup().join(body),
+            )
 
     # ------------------------------------------------------------------
     # ENTRY POINTS
@@ -113,14 +141,32 @@ class DunningRun(models.Model):
         """Scheduled action: evaluate every policy of every company, batch by batch."""
         today = fields.Date.context_today(self)
         run = self.search(
-            [("trigger", "in", ("cron", "manual")), ("state", "in", ("pending", "running")), ("date", "=", today)],
+            [
+                ("trigger", "in", ("cron", "manual")),
+                ("state", "in", ("pending", "running")),
+                ("date", "=", today),
+            ],
             order="id",
             limit=1,
         )
         if not run:
-            run = self.create({"date": today, "trigger": "cron", "company_ids": self.env["res.company"].search([]).ids})
-        for stale in self.search([("state", "in", ("pending", "running")), ("date", "<", today)]):
-            stale.write({"state": "failed", "error_log": self.env._("Interrupted before it finished."), "date_end": fields.Datetime.now()})
+            run = self.create(
+                {
+                    "date": today,
+                    "trigger": "cron",
+                    "company_ids": self.env["res.company"].search([]).ids,
+                }
+            )
+        for stale in self.search(
+            [("state", "in", ("pending", "running")), ("date", "<", today)]
+        ):
+            stale.write(
+                {
+                    "state": "failed",
+                    "error_log": self.env._("Interrupted before it finished."),
+                    "date_end": fields.Datetime.now(),
+                }
+            )
         run._execute(commit=True)
 
     def action_run_now(self):
@@ -130,7 +176,11 @@ class DunningRun(models.Model):
         """
         self.check_access("create")
         self.create(
-            {"date": fields.Date.context_today(self), "trigger": "manual", "company_ids": self.env.companies.ids}
+            {
+                "date": fields.Date.context_today(self),
+                "trigger": "manual",
+                "company_ids": self.env.companies.ids,
+            }
         )
         self.env.ref("dunning_automation.ir_cron_dunning_run")._trigger()
         return {
@@ -155,11 +205,17 @@ class DunningRun(models.Model):
             raise UserError(problem)
         partners = partners.commercial_partner_id
         run = self.sudo().create(
-            {"date": fields.Date.context_today(self), "trigger": "user", "company_ids": self.env.company.ids,
-             "user_id": self.env.user.id}
+            {
+                "date": fields.Date.context_today(self),
+                "trigger": "user",
+                "company_ids": self.env.company.ids,
+                "user_id": self.env.user.id,
+            }
         )
         Planner = self.env["dunning.planner"]
-        reminders, skipped = Planner._plan(self.env.company, run.date, partners=partners, resend_current=True)
+        reminders, skipped = Planner._plan(
+            self.env.company, run.date, partners=partners, resend_current=True
+        )
         if reminders:
             run._execute(commit=False, reminders=reminders, skipped=skipped)
         if not run.communication_ids:
@@ -167,7 +223,12 @@ class DunningRun(models.Model):
             raise UserError(
                 self.env._(
                     "Nothing to send: %(reasons)s.",
-                    reasons=", ".join(sorted(labels.get(reason, reason) for reason in run.skip_counts or skipped.values()))
+                    reasons=", ".join(
+                        sorted(
+                            labels.get(reason, reason)
+                            for reason in run.skip_counts or skipped.values()
+                        )
+                    )
                     or self.env._("no open invoice"),
                 )
             )
@@ -180,7 +241,9 @@ class DunningRun(models.Model):
         reminder: the run ends in warning (some companies ran) or failed (none did).
         """
         self.ensure_one()
-        self.write({"state": "running", "date_start": self.date_start or fields.Datetime.now()})
+        self.write(
+            {"state": "running", "date_start": self.date_start or fields.Datetime.now()}
+        )
         errors = []
         if reminders is None:
             reminders, skipped = [], {}
@@ -191,14 +254,23 @@ class DunningRun(models.Model):
                     errors.append(problem)
                     continue
                 self.env["dunning.delivery"]._retry_due(company)
-                company_reminders, company_skipped = self.env["dunning.planner"]._plan(company, self.date)
+                company_reminders, company_skipped = self.env["dunning.planner"]._plan(
+                    company, self.date
+                )
                 reminders += company_reminders
                 skipped.update(company_skipped)
-        self.write({"skip_counts": dict(Counter(skipped.values())), "error_log": "\n".join(errors) or False})
+        self.write(
+            {
+                "skip_counts": dict(Counter(skipped.values())),
+                "error_log": "\n".join(errors) or False,
+            }
+        )
         if commit:
             self.env["ir.cron"]._commit_progress(0, remaining=len(reminders))
         batch_size = int(
-            self.env["ir.config_parameter"].sudo().get_param("dunning_automation.batch_size", DEFAULT_BATCH_SIZE)
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("dunning_automation.batch_size", DEFAULT_BATCH_SIZE)
         )
         remaining = len(reminders)
         for batch in split_every(batch_size, reminders):
@@ -209,13 +281,21 @@ class DunningRun(models.Model):
                 self._process_batch(list(batch), commit=commit)
                 remaining -= len(batch)
                 if commit:
-                    time_left = self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+                    time_left = self.env["ir.cron"]._commit_progress(
+                        len(batch), remaining=remaining
+                    )
             except Exception:
                 if not commit:
                     raise
                 self.env.cr.rollback()
                 _logger.exception("Dunning run %s failed on a batch", self.id)
-                self.write({"state": "failed", "error_log": traceback.format_exc(), "date_end": fields.Datetime.now()})
+                self.write(
+                    {
+                        "state": "failed",
+                        "error_log": traceback.format_exc(),
+                        "date_end": fields.Datetime.now(),
+                    }
+                )
                 self.env["ir.cron"]._commit_progress(0, remaining=remaining)
                 raise
             finally:
@@ -244,7 +324,9 @@ class DunningRun(models.Model):
         self.env["ir.cron"]._commit_progress(0)
 
     def _release_batch_lock(self):
-        self.env.cr.execute(SQL("SELECT pg_advisory_unlock(%s, 0)", BATCH_LOCK_NAMESPACE))
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_unlock(%s, 0)", BATCH_LOCK_NAMESPACE)
+        )
 
     def _process_batch(self, reminders, commit=False):
         """Write the batch's communications, queued emails and invoice updates in one transaction.
@@ -261,7 +343,11 @@ class DunningRun(models.Model):
             except CONCURRENCY_ERRORS as error:
                 if not commit or attempt == MAX_ATTEMPTS:
                     raise
-                _logger.info("Dunning run %s: concurrent run detected (%s), retrying the batch", self.id, error.pgcode)
+                _logger.info(
+                    "Dunning run %s: concurrent run detected (%s), retrying the batch",
+                    self.id,
+                    error.pgcode,
+                )
                 self.env.cr.rollback()
 
     def _count_skips(self, reasons):
@@ -276,14 +362,22 @@ class DunningRun(models.Model):
         Communication = self.env["dunning.communication"].sudo()
         attempts = defaultdict(list)
         for communication in Communication.search(
-            ["|", ("reminder_key", "in", reminder_keys), ("idempotency_key", "in", reminder_keys)]
+            [
+                "|",
+                ("reminder_key", "in", reminder_keys),
+                ("idempotency_key", "in", reminder_keys),
+            ]
         ):
-            attempts[communication.reminder_key or communication.idempotency_key].append(communication.state)
+            attempts[
+                communication.reminder_key or communication.idempotency_key
+            ].append(communication.state)
         return attempts
 
     def _send_reminders(self, reminders):
         Communication = self.env["dunning.communication"].sudo()
-        partners = self.env["res.partner"].browse([r.decision.partner_id for r in reminders])
+        partners = self.env["res.partner"].browse(
+            [r.decision.partner_id for r in reminders]
+        )
         locked = partners.try_lock_for_update(allow_referencing=True)
         keyed = {}
         levels = self.env["dunning.level"].browse({r.level_id for r in reminders})
@@ -291,7 +385,12 @@ class DunningRun(models.Model):
             partner = partners.browse(reminder.decision.partner_id)
             level = levels.browse(reminder.level_id)
             key = Communication._idempotency_key(
-                reminder.company, partner, level, level.channel, self.date, reminder.move
+                reminder.company,
+                partner,
+                level,
+                level.channel,
+                self.date,
+                reminder.move,
             )
             keyed[key] = reminder
         attempts = self._earlier_attempts(list(keyed))
@@ -312,17 +411,30 @@ class DunningRun(models.Model):
             return
 
         lines = self.env["account.move.line"].browse(
-            {line_id for _key, reminder in todo.values() for line_id in reminder.decision.line_ids}
+            {
+                line_id
+                for _key, reminder in todo.values()
+                for line_id in reminder.decision.line_ids
+            }
         )
         moves = lines.move_id
         moves._portal_ensure_tokens()
         Delivery = self.env["dunning.delivery"]
-        communications = Communication.create([
-            {**Delivery._communication_values(self, key, reminder, partners, lines), "reminder_key": reminder_key}
-            for key, (reminder_key, reminder) in todo.items()
-        ])
+        communications = Communication.create(
+            [
+                {
+                    **Delivery._communication_values(
+                        self, key, reminder, partners, lines
+                    ),
+                    "reminder_key": reminder_key,
+                }
+                for key, (reminder_key, reminder) in todo.items()
+            ]
+        )
         Delivery._deliver(communications)
-        self._advance_moves(communications, [reminder for _key, reminder in todo.values()])
+        self._advance_moves(
+            communications, [reminder for _key, reminder in todo.values()]
+        )
 
     def _advance_moves(self, communications, reminders):
         """Move the invoices to the level they reached, log it on their chatter, schedule activities."""
@@ -332,13 +444,17 @@ class DunningRun(models.Model):
                 moves_by_level[level_id].append(move_id)
         Move = self.env["account.move"]
         for level_id, move_ids in moves_by_level.items():
-            Move.browse(move_ids)._dunning_write_run_fields({"dunning_level_id": level_id, "dunning_last_date": self.date})
+            Move.browse(move_ids)._dunning_write_run_fields(
+                {"dunning_level_id": level_id, "dunning_last_date": self.date}
+            )
         Move._dunning_log_communications(communications)
         communications.partner_id._dunning_apply_escalation(communications)
         self.env["res.partner"]._dunning_schedule_level_activities(communications)
 
     def _action_open_communications(self):
         """Open the communications this run wrote."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("dunning_automation.action_dunning_communication")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "dunning_automation.action_dunning_communication"
+        )
         action["domain"] = [("run_id", "in", self.ids)]
         return action

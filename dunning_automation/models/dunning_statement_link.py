@@ -48,7 +48,11 @@ class ResPartner(models.Model):
     def _dunning_statement_token(self, company, expires):
         """The signature of a statement link of this commercial partner at ``company``."""
         self.ensure_one()
-        return hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company.id, self.id, expires.isoformat()))
+        return hmac(
+            self.env(su=True),
+            STATEMENT_TOKEN_SCOPE,
+            (company.id, self.id, expires.isoformat()),
+        )
 
     def _dunning_statement_query(self, company, from_date):
         """The query parameters of a fresh statement link, valid for the company's link validity."""
@@ -73,12 +77,20 @@ class ResPartner(models.Model):
         forged, altered, truncated or expired. The signature is compared in constant time."""
         company_id, partner_id = _parse_id(company_id), _parse_id(partner_id)
         try:
-            expires_date = fields.Date.to_date(expires) if isinstance(expires, str) else None
+            expires_date = (
+                fields.Date.to_date(expires) if isinstance(expires, str) else None
+            )
         except ValueError:
             expires_date = None
-        if not (company_id and partner_id and expires_date) or expires_date < fields.Date.context_today(self):
+        if not (
+            company_id and partner_id and expires_date
+        ) or expires_date < fields.Date.context_today(self):
             return None
-        expected = hmac(self.env(su=True), STATEMENT_TOKEN_SCOPE, (company_id, partner_id, expires_date.isoformat()))
+        expected = hmac(
+            self.env(su=True),
+            STATEMENT_TOKEN_SCOPE,
+            (company_id, partner_id, expires_date.isoformat()),
+        )
         if not _same_signature(expected, token):
             return None
         company = self.env["res.company"].sudo().browse(company_id).exists()
@@ -102,27 +114,52 @@ class ResPartner(models.Model):
         if not normalized:
             raise UserError(self.env._("Please enter a valid email address."))
         Partner = self.sudo()
-        company = self.env["res.company"].sudo().browse(_parse_id(company_id)).exists() or self.env.company
-        customers = Partner.search([("email_normalized", "=", normalized)]).commercial_partner_id.filtered(
-            lambda partner: partner.customer_rank and partner._dunning_contact().email_normalized == normalized
+        company = (
+            self.env["res.company"].sudo().browse(_parse_id(company_id)).exists()
+            or self.env.company
+        )
+        customers = Partner.search(
+            [("email_normalized", "=", normalized)]
+        ).commercial_partner_id.filtered(
+            lambda partner: (
+                partner.customer_rank
+                and partner._dunning_contact().email_normalized == normalized
+            )
         )
         since = fields.Datetime.subtract(self.env.cr.now(), days=1)
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("dunning_automation.mt_statement_link")
-        recent = dict(self.env["mail.message"].sudo()._read_group(
-            [("model", "=", "res.partner"), ("res_id", "in", customers.ids),
-             ("subtype_id", "=", subtype_id), ("create_date", ">=", since)],
-            groupby=["res_id"],
-            aggregates=["__count"],
-        ))
-        template = self.env.ref("dunning_automation.mail_template_statement_link").sudo()
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "dunning_automation.mt_statement_link"
+        )
+        recent = dict(
+            self.env["mail.message"]
+            .sudo()
+            ._read_group(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", customers.ids),
+                    ("subtype_id", "=", subtype_id),
+                    ("create_date", ">=", since),
+                ],
+                groupby=["res_id"],
+                aggregates=["__count"],
+            )
+        )
+        template = self.env.ref(
+            "dunning_automation.mail_template_statement_link"
+        ).sudo()
         today = fields.Date.context_today(self)
-        for customer in customers.filtered(lambda partner: recent.get(partner.id, 0) < FRESH_LINK_LIMIT):
+        for customer in customers.filtered(
+            lambda partner: recent.get(partner.id, 0) < FRESH_LINK_LIMIT
+        ):
             template.with_context(
-                dunning_company=company, dunning_statement_url=customer._dunning_statement_url(company, today)
+                dunning_company=company,
+                dunning_statement_url=customer._dunning_statement_url(company, today),
             ).send_mail(customer.id)
             customer.message_post(
-                body=Markup("<p>%s</p>") % self.env._(
-                    "A fresh account statement link was sent to %(email)s on request.", email=normalized
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "A fresh account statement link was sent to %(email)s on request.",
+                    email=normalized,
                 ),
                 author_id=company.partner_id.id,
                 subtype_xmlid="dunning_automation.mt_statement_link",
@@ -137,7 +174,9 @@ class ResPartner(models.Model):
         ``company``: ``company-partner-ids-signature``."""
         self.ensure_one()
         move_ids = tuple(sorted(moves.ids))
-        signature = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company.id, self.id, move_ids))
+        signature = hmac(
+            self.env(su=True), PAYMENT_TOKEN_SCOPE, (company.id, self.id, move_ids)
+        )
         return f"{company.id}-{self.id}-{'.'.join(map(str, move_ids))}-{signature}"
 
     @api.model
@@ -151,10 +190,16 @@ class ResPartner(models.Model):
         move_ids = tuple(_parse_id(move_id) for move_id in move_ids.split("."))
         if not (company_id and partner_id and all(move_ids)):
             return None
-        expected = hmac(self.env(su=True), PAYMENT_TOKEN_SCOPE, (company_id, partner_id, move_ids))
+        expected = hmac(
+            self.env(su=True), PAYMENT_TOKEN_SCOPE, (company_id, partner_id, move_ids)
+        )
         if not _same_signature(expected, signature):
             return None
-        return self.env["res.company"].sudo().browse(company_id), self.sudo().browse(partner_id), move_ids
+        return (
+            self.env["res.company"].sudo().browse(company_id),
+            self.sudo().browse(partner_id),
+            move_ids,
+        )
 
     # ------------------------------------------------------------------
     # PROMISES AND DISPUTES
@@ -166,8 +211,14 @@ class ResPartner(models.Model):
         # the database clock, the one ``create_date`` is written with
         since = fields.Datetime.subtract(self.env.cr.now(), hours=1)
         recent = sum(
-            self.env[model].sudo().search_count([("partner_id", "=", self.id), ("create_date", ">=", since)])
+            self.env[model]
+            .sudo()
+            .search_count([("partner_id", "=", self.id), ("create_date", ">=", since)])
             for model in ("dunning.promise", "dunning.dispute")
         )
         if recent >= PORTAL_RATE_LIMIT:
-            raise UserError(self.env._("Too many requests: please try again in an hour or contact us directly."))
+            raise UserError(
+                self.env._(
+                    "Too many requests: please try again in an hour or contact us directly."
+                )
+            )

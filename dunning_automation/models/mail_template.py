@@ -11,8 +11,16 @@ from odoo.fields import Command
 _logger = logging.getLogger(__name__)
 
 DUNNING_RENDERED_FIELDS = (
-    "subject", "body_html", "email_from", "email_to", "email_cc", "partner_to", "reply_to",
-    "mail_server_id", "scheduled_date", "attachment_ids",
+    "subject",
+    "body_html",
+    "email_from",
+    "email_to",
+    "email_cc",
+    "partner_to",
+    "reply_to",
+    "mail_server_id",
+    "scheduled_date",
+    "attachment_ids",
 )
 
 
@@ -22,12 +30,17 @@ class MailTemplate(models.Model):
     @api.constrains("active")
     def _check_dunning_level_templates_active(self):
         archived = self.filtered(lambda template: not template.active)
-        levels = self.env["dunning.level"].sudo().search([("mail_template_id", "in", archived.ids)], limit=1)
+        levels = (
+            self.env["dunning.level"]
+            .sudo()
+            .search([("mail_template_id", "in", archived.ids)], limit=1)
+        )
         if levels:
             raise ValidationError(
                 self.env._(
                     "The template %(template)s is used by the dunning level %(level)s: it cannot be archived.",
-                    template=levels.mail_template_id.name, level=levels.display_name,
+                    template=levels.mail_template_id.name,
+                    level=levels.display_name,
                 )
             )
 
@@ -43,9 +56,14 @@ class MailTemplate(models.Model):
         try:
             with self.env.cr.savepoint():
                 mails = self._dunning_create_mails(communications)
-            return [(communication, mails[communication.id], None) for communication in communications]
+            return [
+                (communication, mails[communication.id], None)
+                for communication in communications
+            ]
         except Exception:  # noqa: BLE001 - render one by one to isolate the records it fails on
-            _logger.info("Dunning template %s failed on a batch, rendering one by one", self.id)
+            _logger.info(
+                "Dunning template %s failed on a batch, rendering one by one", self.id
+            )
         results = []
         for communication in communications:
             try:
@@ -53,9 +71,20 @@ class MailTemplate(models.Model):
                     mail = self._dunning_create_mails(communication)[communication.id]
                 results.append((communication, mail, None))
             except Exception as error:  # noqa: BLE001 - recorded on the communication, others go on
-                _logger.warning("Dunning template %s failed on %s: %s", self.id, communication.id, error)
+                _logger.warning(
+                    "Dunning template %s failed on %s: %s",
+                    self.id,
+                    communication.id,
+                    error,
+                )
                 results.append(
-                    (communication, None, self.env._("The email could not be rendered: %(error)s", error=error))
+                    (
+                        communication,
+                        None,
+                        self.env._(
+                            "The email could not be rendered: %(error)s", error=error
+                        ),
+                    )
                 )
         return results
 
@@ -73,31 +102,46 @@ class MailTemplate(models.Model):
         :return: {communication id: mail.mail}
         """
         template = self.sudo()
-        rendered = template._generate_template(communications.ids, DUNNING_RENDERED_FIELDS)
+        rendered = template._generate_template(
+            communications.ids, DUNNING_RENDERED_FIELDS
+        )
         # a company without an address of its own sends from Odoo's fallback, not from the run's user
         senders = {
             communication.id: communication.company_id._dunning_sender()
             for communication in communications
             if not communication.company_id.email_formatted
         }
-        mails = self.env["mail.mail"].sudo().create([
-            {
-                "model": communications._name,
-                "res_id": communication_id,
-                "message_type": "email_outgoing",
-                "subject": values["subject"],
-                "body_html": values["body_html"],
-                "body": Markup("<p>%s</p>") % values["subject"],
-                "email_from": senders.get(communication_id) or values.get("email_from"),
-                "email_to": values.get("email_to") or False,
-                "email_cc": values.get("email_cc") or False,
-                "reply_to": values.get("reply_to") or False,
-                "mail_server_id": values.get("mail_server_id") or False,
-                "scheduled_date": values.get("scheduled_date") or False,
-                "auto_delete": template.auto_delete,
-                "recipient_ids": [Command.link(partner_id) for partner_id in values.get("partner_ids", [])],
-                "attachment_ids": [Command.link(attachment_id) for attachment_id in values.get("attachment_ids", [])],
-            }
-            for communication_id, values in rendered.items()
-        ])
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": communications._name,
+                        "res_id": communication_id,
+                        "message_type": "email_outgoing",
+                        "subject": values["subject"],
+                        "body_html": values["body_html"],
+                        "body": Markup("<p>%s</p>") % values["subject"],
+                        "email_from": senders.get(communication_id)
+                        or values.get("email_from"),
+                        "email_to": values.get("email_to") or False,
+                        "email_cc": values.get("email_cc") or False,
+                        "reply_to": values.get("reply_to") or False,
+                        "mail_server_id": values.get("mail_server_id") or False,
+                        "scheduled_date": values.get("scheduled_date") or False,
+                        "auto_delete": template.auto_delete,
+                        "recipient_ids": [
+                            Command.link(partner_id)
+                            for partner_id in values.get("partner_ids", [])
+                        ],
+                        "attachment_ids": [
+                            Command.link(attachment_id)
+                            for attachment_id in values.get("attachment_ids", [])
+                        ],
+                    }
+                    for communication_id, values in rendered.items()
+                ]
+            )
+        )
         return {mail.res_id: mail for mail in mails}

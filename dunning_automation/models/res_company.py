@@ -24,7 +24,9 @@ class ResCompany(models.Model):
         domain="[('company_id', '=', id)]",
         help="The policy for customers that have none of their own.",
     )
-    dunning_policy_ids = fields.One2many("dunning.policy", "company_id", string="Dunning Policies")
+    dunning_policy_ids = fields.One2many(
+        "dunning.policy", "company_id", string="Dunning Policies"
+    )
     dunning_tolerance = fields.Monetary(
         string="Dunning Tolerance",
         currency_field="currency_id",
@@ -52,36 +54,56 @@ class ResCompany(models.Model):
     def _dunning_create_default_policies(self):
         """Give the companies without a default policy the four standard levels."""
         _ = self.env._
-        names = [_("Courtesy reminder"), _("First reminder"), _("Second reminder"), _("Final notice")]
+        names = [
+            _("Courtesy reminder"),
+            _("First reminder"),
+            _("Second reminder"),
+            _("Final notice"),
+        ]
         for company in self.filtered(lambda company: not company.dunning_policy_id):
-            templates = [self.env.ref(f"dunning_automation.{xmlid}", raise_if_not_found=False)
-                         for xmlid, *_rest in DEFAULT_LEVELS]
+            templates = [
+                self.env.ref(f"dunning_automation.{xmlid}", raise_if_not_found=False)
+                for xmlid, *_rest in DEFAULT_LEVELS
+            ]
             if not all(templates):
                 return  # module being installed: the data file calls this again once templates exist
-            policy = self.env["dunning.policy"].sudo().create({
-                "name": _("Standard dunning"),
-                "company_id": company.id,
-                "level_ids": [
-                    Command.create({
-                        "name": name,
-                        "sequence": index * 10,
-                        "trigger_days": trigger_days,
-                        "min_days_since_previous": min_days,
-                        "channel": "email",
-                        "mail_template_id": template.id,
-                        "is_final_notice": final,
-                        "set_invoice_warning": final,
-                    })
-                    for index, (name, template, (_xmlid, trigger_days, min_days, final))
-                    in enumerate(zip(names, templates, DEFAULT_LEVELS))
-                ],
-            })
+            policy = (
+                self.env["dunning.policy"]
+                .sudo()
+                .create(
+                    {
+                        "name": _("Standard dunning"),
+                        "company_id": company.id,
+                        "level_ids": [
+                            Command.create(
+                                {
+                                    "name": name,
+                                    "sequence": index * 10,
+                                    "trigger_days": trigger_days,
+                                    "min_days_since_previous": min_days,
+                                    "channel": "email",
+                                    "mail_template_id": template.id,
+                                    "is_final_notice": final,
+                                    "set_invoice_warning": final,
+                                }
+                            )
+                            for index, (
+                                name,
+                                template,
+                                (_xmlid, trigger_days, min_days, final),
+                            ) in enumerate(zip(names, templates, DEFAULT_LEVELS))
+                        ],
+                    }
+                )
+            )
             company.sudo().dunning_policy_id = policy
 
     def _dunning_demo_install_chart(self):
         """Demo data: give the demo companies the generic chart of accounts."""
         for company in self.filtered(lambda company: not company.chart_template):
-            self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+            self.env["account.chart.template"].try_loading(
+                "generic_coa", company, install_demo=False
+            )
 
     def _dunning_demo_payment_history(self, days_late_by_partner):
         """Demo data: a year of monthly invoices per customer, each paid its given days after its due date,
@@ -91,27 +113,42 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         today = fields.Date.context_today(self)
-        journal = self.env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", self.id)], limit=1)
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.id)], limit=1
+        )
         product = {"name": "Monthly supply", "quantity": 1}
         for partner_id, days_late in days_late_by_partner.items():
             months = len(days_late)
-            invoices = self.env["account.move"].create([
-                {
-                    "move_type": "out_invoice",
-                    "company_id": self.id,
-                    "journal_id": journal.id,
-                    "partner_id": int(partner_id),
-                    "invoice_date": today - relativedelta(months=months + 2 - index),
-                    "invoice_date_due": today - relativedelta(months=months + 1 - index),
-                    "invoice_line_ids": [Command.create({**product, "price_unit": 800 + 50 * (index % 5)})],
-                }
-                for index in range(months)
-            ])
+            invoices = self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "company_id": self.id,
+                        "journal_id": journal.id,
+                        "partner_id": int(partner_id),
+                        "invoice_date": today
+                        - relativedelta(months=months + 2 - index),
+                        "invoice_date_due": today
+                        - relativedelta(months=months + 1 - index),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {**product, "price_unit": 800 + 50 * (index % 5)}
+                            )
+                        ],
+                    }
+                    for index in range(months)
+                ]
+            )
             invoices.action_post()
             for invoice, late in zip(invoices, days_late):
                 self.env["account.payment.register"].with_context(
                     active_model="account.move", active_ids=invoice.ids
-                ).create({"payment_date": invoice.invoice_date_due + relativedelta(days=late)})._create_payments()
+                ).create(
+                    {
+                        "payment_date": invoice.invoice_date_due
+                        + relativedelta(days=late)
+                    }
+                )._create_payments()
         self.env["dunning.risk.scoring"]._score_company(self)
 
     def _dunning_sender(self):
@@ -120,13 +157,19 @@ class ResCompany(models.Model):
         self.ensure_one()
         if self.email_formatted:
             return self.email_formatted
-        default_from = self.env["ir.mail_server"].with_company(self)._get_default_from_address()
+        default_from = (
+            self.env["ir.mail_server"].with_company(self)._get_default_from_address()
+        )
         return formataddr((self.name, default_from)) if default_from else False
 
     @api.model
     def dunning_configuration_problems(self):
         """The configuration problems of the current companies, for the dunning screens' banner."""
-        return [problem for company in self.env.companies if (problem := company._dunning_configuration_problem())]
+        return [
+            problem
+            for company in self.env.companies
+            if (problem := company._dunning_configuration_problem())
+        ]
 
     def _dunning_configuration_problem(self):
         """Why no reminder of this company can be sent (every email would fail), else False."""

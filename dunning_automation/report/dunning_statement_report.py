@@ -20,5 +20,8 @@ class DunningStatementReport(models.AbstractModel):
             "docs": partners,
             "company": company,
             "today": today,
-            "statements": {partner.id: partner.sudo()._dunning_statement_values(company, today) for partner in partners},
+            "statements": {
+                partner.id: partner.sudo()._dunning_statement_values(company, today)
+                for partner in partners
+            },
         }

@@ -35,7 +35,9 @@ def _format_table(result):
     bands = pd.DataFrame(
         {
             band: [
-                f"{r[f'late_rate_{band}']:.1%} ({int(r[f'n_{band}'])})" if r[f"n_{band}"] else "-"
+                f"{r[f'late_rate_{band}']:.1%} ({int(r[f'n_{band}'])})"
+                if r[f"n_{band}"]
+                else "-"
                 for _, r in summary.iterrows()
             ]
             for band in ("low", "medium", "high", "critical")
@@ -47,8 +49,17 @@ def _format_table(result):
     lines += ["", "Per fold:"]
     lines.append(
         folds[
-            ["fold", "n_scored", "late_rate", "model_auc", "baseline_auc", "model_brier", "baseline_brier",
-             "model_pay_date_mae_days", "baseline_pay_date_mae_days"]
+            [
+                "fold",
+                "n_scored",
+                "late_rate",
+                "model_auc",
+                "baseline_auc",
+                "model_brier",
+                "baseline_brier",
+                "model_pay_date_mae_days",
+                "baseline_pay_date_mae_days",
+            ]
         ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
     )
     return "\n".join(lines)
@@ -56,12 +67,24 @@ def _format_table(result):
 
 def main(argv=None):
     """Entry point; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python3 -m odoo.addons.dunning_automation.risk", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python3 -m odoo.addons.dunning_automation.risk", description=__doc__
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    bt = sub.add_parser("backtest", help="rolling-origin backtest of a CSV invoice history")
-    bt.add_argument("--csv", required=True, help="invoice CSV (invoice_id, partner_id, invoice_date, ...)")
-    bt.add_argument("--start", help="first fold date (default: first month with enough history)")
-    bt.add_argument("--freq", default="MS", help="fold frequency (pandas offset alias, default MS)")
+    bt = sub.add_parser(
+        "backtest", help="rolling-origin backtest of a CSV invoice history"
+    )
+    bt.add_argument(
+        "--csv",
+        required=True,
+        help="invoice CSV (invoice_id, partner_id, invoice_date, ...)",
+    )
+    bt.add_argument(
+        "--start", help="first fold date (default: first month with enough history)"
+    )
+    bt.add_argument(
+        "--freq", default="MS", help="fold frequency (pandas offset alias, default MS)"
+    )
     bt.add_argument("--json", action="store_true", help="print JSON instead of a table")
     syn = sub.add_parser("synthetic", help="write a synthetic invoice history CSV")
     syn.add_argument("--out", required=True)
@@ -71,10 +94,14 @@ def main(argv=None):
     syn.add_argument("--start", default="2023-01-01")
     syn.add_argument("--end", default="2024-12-31")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
     if args.command == "synthetic":
-        frame = make_synthetic_history(args.partners, args.invoices, args.seed, args.start, args.end)
+        frame = make_synthetic_history(
+            args.partners, args.invoices, args.seed, args.start, args.end
+        )
         frame.to_csv(args.out, index=False)
         print(f"wrote {len(frame)} invoices to {args.out}")
         return 0

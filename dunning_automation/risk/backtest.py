@@ -41,9 +41,18 @@ class BacktestResult:
 
         def records(df):
             df = df.astype(object).where(df.notna(), None)
-            return [{k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()} for r in df.to_dict("records")]
+            return [
+                {
+                    k: (v.isoformat() if isinstance(v, pd.Timestamp) else v)
+                    for k, v in r.items()
+                }
+                for r in df.to_dict("records")
+            ]
 
-        return {"summary": records(self.summary.reset_index()), "folds": records(self.folds)}
+        return {
+            "summary": records(self.summary.reset_index()),
+            "folds": records(self.folds),
+        }
 
 
 def _metrics(y, proba, pay_error, bands):
@@ -55,7 +64,9 @@ def _metrics(y, proba, pay_error, bands):
         "auc": roc_auc_score(y, p) if two_classes else np.nan,
         "brier": brier_score_loss(y, p) if len(y) else np.nan,
         "log_loss": log_loss(y, p, labels=[0, 1]) if len(y) else np.nan,
-        "pay_date_mae_days": float(np.nanmean(pay_error)) if np.isfinite(pay_error).any() else np.nan,
+        "pay_date_mae_days": float(np.nanmean(pay_error))
+        if np.isfinite(pay_error).any()
+        else np.nan,
     }
     for band in BAND_NAMES:
         mask = bands == band
@@ -80,14 +91,23 @@ def _baseline(clean, as_of, rows):
     x = build_features(clean, rows, rows["invoice_date"].to_numpy())
     with np.errstate(invalid="ignore", divide="ignore"):
         proba = x["due_late_count"] / x["due_count"]
-    proba = proba.fillna(known["late"].mean() if len(known) else 0.5).to_numpy(dtype=float)
+    proba = proba.fillna(known["late"].mean() if len(known) else 0.5).to_numpy(
+        dtype=float
+    )
     days = x["hist_median_days_to_settle"].fillna(settle.median())
-    days = days.fillna((rows["due_date"] - rows["invoice_date"]).dt.days).to_numpy(dtype=float)
-    pay = rows["invoice_date"].to_numpy() + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
+    days = days.fillna((rows["due_date"] - rows["invoice_date"]).dt.days).to_numpy(
+        dtype=float
+    )
+    pay = (
+        rows["invoice_date"].to_numpy()
+        + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
+    )
     return proba, pay
 
 
-def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_params=None):
+def backtest(
+    frame, start=None, freq="MS", end=None, min_labelled=None, model_params=None
+):
     """Rolling-origin evaluation of :class:`LatePaymentModel` and a baseline.
 
     At each fold date from ``start`` (default: the first period start with at
@@ -108,28 +128,44 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_pa
     clean = validate_frame(frame).clean
     if clean.empty:
         raise ValueError("no valid invoice to backtest")
-    last = pd.Timestamp(end) if end is not None else clean[["invoice_date", "paid_date"]].max().max()
+    last = (
+        pd.Timestamp(end)
+        if end is not None
+        else clean[["invoice_date", "paid_date"]].max().max()
+    )
     outcome_date = last.normalize() + pd.Timedelta(days=1)
     outcomes = known_outcomes(clean, outcome_date).set_index("invoice_id")
-    periods = pd.date_range(clean["invoice_date"].min().normalize(), outcome_date, freq=freq)
+    periods = pd.date_range(
+        clean["invoice_date"].min().normalize(), outcome_date, freq=freq
+    )
     if start is None:
         if min_labelled is None:
             min_labelled = max(1, min(DEFAULT_MIN_LABELLED, len(outcomes) // 2))
         enough = [d for d in periods if len(known_outcomes(clean, d)) >= min_labelled]
         if not enough:
-            raise ValueError(f"no fold date with {min_labelled} known outcomes; pass start explicitly")
+            raise ValueError(
+                f"no fold date with {min_labelled} known outcomes; pass start explicitly"
+            )
         start = enough[0]
     folds_at = [d for d in periods if d >= pd.Timestamp(start)]
     bounds = list(zip(folds_at, folds_at[1:] + [outcome_date]))
 
     fold_rows, pooled = [], []
     for fold_date, next_date in bounds:
-        issued = clean[(clean["invoice_date"] >= fold_date) & (clean["invoice_date"] < next_date)]
+        issued = clean[
+            (clean["invoice_date"] >= fold_date) & (clean["invoice_date"] < next_date)
+        ]
         scored = issued[issued["invoice_id"].isin(outcomes.index)]
         if scored.empty:
             continue
         model = LatePaymentModel(**(model_params or {})).fit(clean, fold_date)
-        pred = model.predict(clean, fold_date, invoice_ids=scored["invoice_id"], reasons=False, at_issue=True)
+        pred = model.predict(
+            clean,
+            fold_date,
+            invoice_ids=scored["invoice_id"],
+            reasons=False,
+            at_issue=True,
+        )
         pred = pred.reindex(scored["invoice_id"].to_numpy())
         base_p, base_pay = _baseline(clean, fold_date, scored)
         truth = outcomes.loc[scored["invoice_id"]]
@@ -150,7 +186,11 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_pa
             }
         )
         for method in METHODS:
-            err = (part[f"{method}_pay_date"] - part["paid_date"]).abs().dt.days.to_numpy(dtype=float)
+            err = (
+                (part[f"{method}_pay_date"] - part["paid_date"])
+                .abs()
+                .dt.days.to_numpy(dtype=float)
+            )
             part[f"{method}_pay_error_days"] = np.where(paid, err, np.nan)
         pooled.append(part)
         row = {
@@ -166,7 +206,12 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_pa
                 part[f"{method}_pay_error_days"].to_numpy(),
                 part[f"{method}_band"].to_numpy(),
             )
-            row.update({f"{method}_{k}" if k != "n_invoices" else "n_scored": v for k, v in m.items()})
+            row.update(
+                {
+                    f"{method}_{k}" if k != "n_invoices" else "n_scored": v
+                    for k, v in m.items()
+                }
+            )
         fold_rows.append(row)
         _logger.info(
             "fold %s: %d scored, AUC model %.3f / baseline %.3f",
@@ -191,4 +236,6 @@ def backtest(frame, start=None, freq="MS", end=None, min_labelled=None, model_pa
         index=pd.Index(METHODS, name="method"),
     )
     summary.insert(1, "n_folds", len(fold_rows))
-    return BacktestResult(summary=summary, folds=pd.DataFrame(fold_rows), predictions=predictions)
+    return BacktestResult(
+        summary=summary, folds=pd.DataFrame(fold_rows), predictions=predictions
+    )

@@ -28,12 +28,16 @@ class Bands:
     def band_of(self, risk_score):
         """Band code of each 0-100 risk score."""
         idx = np.searchsorted(self.edges, np.asarray(risk_score), side="right") - 1
-        return np.asarray(self.names, dtype=object)[np.clip(idx, 0, len(self.names) - 1)]
+        return np.asarray(self.names, dtype=object)[
+            np.clip(idx, 0, len(self.names) - 1)
+        ]
 
 
 def default_band_of(risk_score):
     """Band code of each 0-100 score on the fixed thresholds (used for the baseline)."""
-    return Bands(list(DEFAULT_BAND_EDGES), list(BAND_NAMES), False, None).band_of(risk_score)
+    return Bands(list(DEFAULT_BAND_EDGES), list(BAND_NAMES), False, None).band_of(
+        risk_score
+    )
 
 
 def fit_bands(proba, y, min_band_size):

@@ -104,7 +104,9 @@ def _parse_dates(raw):
         parsed = pd.to_datetime(text, errors="coerce", utc=True)
         retry = parsed.isna() & text.notna()
         if retry.any():
-            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", utc=True, format="mixed")
+            parsed[retry] = pd.to_datetime(
+                text[retry], errors="coerce", utc=True, format="mixed"
+            )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed.astype("datetime64[ns]").dt.normalize()
@@ -201,7 +203,10 @@ def validate_frame(frame):
             "%d of %d invoices rejected: %s%s",
             len(rejected),
             len(df),
-            "; ".join(f"{i}: {r}" for i, r in zip(rejected.invoice_id[:10], rejected.reason[:10])),
+            "; ".join(
+                f"{i}: {r}"
+                for i, r in zip(rejected.invoice_id[:10], rejected.reason[:10])
+            ),
             " ..." if len(rejected) > 10 else "",
         )
     return ValidationReport(clean=clean, rejected=rejected, has_country=has_country)
@@ -247,7 +252,9 @@ def _asof(query, stream, time_col="t"):
     """Latest cumulative stream row strictly before each query's date."""
     right = stream.rename(columns={"t": time_col}).sort_values(time_col, kind="stable")
     left = query[["pos", "pid", time_col]].sort_values(time_col, kind="stable")
-    merged = pd.merge_asof(left, right, on=time_col, by="pid", allow_exact_matches=False)
+    merged = pd.merge_asof(
+        left, right, on=time_col, by="pid", allow_exact_matches=False
+    )
     return merged.set_index("pos").sort_index().drop(columns=["pid", time_col])
 
 
@@ -276,18 +283,22 @@ def build_features(history, rows, feature_date):
     else:
         t = pd.Series(pd.Timestamp(feature_date), index=rows.index)
     t = t.astype("datetime64[ns]")
-    codes, _ = pd.factorize(pd.concat([history["partner_id"], rows["partner_id"]], ignore_index=True))
+    codes, _ = pd.factorize(
+        pd.concat([history["partner_id"], rows["partner_id"]], ignore_index=True)
+    )
     hist = history.assign(pid=codes[: len(history)]).reset_index(drop=True)
     query = pd.DataFrame(
         {
             "pos": np.arange(n),
-            "pid": codes[len(history):],
+            "pid": codes[len(history) :],
             "t": t.to_numpy(),
             "t_amount": np.minimum(t.to_numpy(), rows["invoice_date"].to_numpy()),
         }
     )
 
-    settle = hist["paid_date"].where(hist["paid_date"] > hist["invoice_date"], hist["invoice_date"])
+    settle = hist["paid_date"].where(
+        hist["paid_date"] > hist["invoice_date"], hist["invoice_date"]
+    )
     settle = settle.where(hist["paid_date"].notna())
     due30 = hist["due_date"] + pd.Timedelta(days=OVERDUE_BUCKET_DAYS)
     days_late = (hist["paid_date"] - hist["due_date"]).dt.days.astype(float)
@@ -315,28 +326,51 @@ def build_features(history, rows, feature_date):
     issued_n, issued_amt = counts("invoice_date")
     settled_n, settled_amt = counts("settle")
     due = _asof(query, _stream(hist, "due_date", ["amount", "late_when_due"]))
-    due_n, due_amt = due["n"].fillna(0.0).to_numpy(), due["amount"].fillna(0.0).to_numpy()
+    due_n, due_amt = (
+        due["n"].fillna(0.0).to_numpy(),
+        due["amount"].fillna(0.0).to_numpy(),
+    )
     due_settled_n, due_settled_amt = counts("due_settle")
     due30_n, _ = counts("due30")
     due30_settled_n, _ = counts("due30_settle")
-    disputes = _asof(query, _stream(hist, "disputed_known", ["one"]))["n"].fillna(0.0).to_numpy()
+    disputes = (
+        _asof(query, _stream(hist, "disputed_known", ["one"]))["n"]
+        .fillna(0.0)
+        .to_numpy()
+    )
 
-    paid = _stream(hist, "settle", ["late", "days_late", "pos_days", "days_late_sq", "days_to_settle"])
+    paid = _stream(
+        hist,
+        "settle",
+        ["late", "days_late", "pos_days", "days_late_sq", "days_to_settle"],
+    )
     by_pid = paid.groupby("pid", sort=False)
-    paid_hist = hist.loc[hist["settle"].notna()].sort_values(["pid", "settle"], kind="stable")
+    paid_hist = hist.loc[hist["settle"].notna()].sort_values(
+        ["pid", "settle"], kind="stable"
+    )
     paid["median_days"] = _expanding_median(paid_hist, "days_late")
     paid["median_settle"] = _expanding_median(paid_hist, "days_to_settle")
     paid["last_n_late"] = paid["late"] - by_pid["late"].shift(LAST_N).fillna(0.0)
     paid["last_n_count"] = paid["n"].clip(upper=LAST_N)
-    paid["last_few_days_late"] = paid["days_late"] - by_pid["days_late"].shift(LAST_FEW).fillna(0.0)
+    paid["last_few_days_late"] = paid["days_late"] - by_pid["days_late"].shift(
+        LAST_FEW
+    ).fillna(0.0)
     paid["last_few_count"] = paid["n"].clip(upper=LAST_FEW)
-    recent = paid_hist.groupby("pid", sort=False)["late"].ewm(halflife=RECENT_HALFLIFE).mean()
+    recent = (
+        paid_hist.groupby("pid", sort=False)["late"]
+        .ewm(halflife=RECENT_HALFLIFE)
+        .mean()
+    )
     paid["recent_late"] = recent.droplevel(0).reindex(paid_hist.index).to_numpy()
     paid["last_paid"] = paid["t"]
     ph = _asof(query, paid)
-    late_before_window = _asof(query.assign(t=query["t"] - pd.Timedelta(days=RECENT_DAYS)), paid)["late"]
+    late_before_window = _asof(
+        query.assign(t=query["t"] - pd.Timedelta(days=RECENT_DAYS)), paid
+    )["late"]
 
-    issued = hist.loc[:, ["pid", "invoice_date", "amount"]].sort_values(["pid", "invoice_date"], kind="stable")
+    issued = hist.loc[:, ["pid", "invoice_date", "amount"]].sort_values(
+        ["pid", "invoice_date"], kind="stable"
+    )
     median_amount = pd.DataFrame(
         {
             "pid": issued["pid"],
@@ -369,7 +403,9 @@ def build_features(history, rows, feature_date):
         ratio = amount / usual
     ratio[~np.isfinite(ratio)] = np.nan
     first_invoice = hist.groupby("pid")["invoice_date"].min()
-    if first_invoice.empty:  # nobody has a history yet (mapping on nothing gives no datetimes)
+    if (
+        first_invoice.empty
+    ):  # nobody has a history yet (mapping on nothing gives no datetimes)
         first = np.full(len(query), np.datetime64("NaT"), dtype=tv.dtype)
     else:
         first = pd.Series(query["pid"]).map(first_invoice).to_numpy()
@@ -385,15 +421,21 @@ def build_features(history, rows, feature_date):
             "hist_std_days_late": std_days,
             "hist_mean_days_to_settle": ph["days_to_settle"].to_numpy() / hist_n,
             "hist_median_days_to_settle": ph["median_settle"].to_numpy(),
-            "last_few_mean_days_late": ph["last_few_days_late"].to_numpy() / ph["last_few_count"].to_numpy(),
+            "last_few_mean_days_late": ph["last_few_days_late"].to_numpy()
+            / ph["last_few_count"].to_numpy(),
             "recent_late_share": ph["recent_late"].to_numpy(),
-            "late_last_90_count": ph["late"].fillna(0.0).to_numpy() - late_before_window.fillna(0.0).to_numpy(),
-            "days_since_last_payment": (tv - ph["last_paid"].to_numpy()) / np.timedelta64(1, "D"),
-            "last_n_late_share": ph["last_n_late"].to_numpy() / ph["last_n_count"].to_numpy(),
+            "late_last_90_count": ph["late"].fillna(0.0).to_numpy()
+            - late_before_window.fillna(0.0).to_numpy(),
+            "days_since_last_payment": (tv - ph["last_paid"].to_numpy())
+            / np.timedelta64(1, "D"),
+            "last_n_late_share": ph["last_n_late"].to_numpy()
+            / ph["last_n_count"].to_numpy(),
             "open_count": issued_n - settled_n - own_open,
             "open_amount": np.round(issued_amt - settled_amt - own_open * amount, 2),
             "overdue_count": due_n - due_settled_n - own_overdue,
-            "overdue_amount": np.round(due_amt - due_settled_amt - own_overdue * amount, 2),
+            "overdue_amount": np.round(
+                due_amt - due_settled_amt - own_overdue * amount, 2
+            ),
             "overdue_30_count": due30_n - due30_settled_n - own_30,
             "log_amount": np.log1p(amount),
             "amount_ratio": ratio,
@@ -411,14 +453,22 @@ def build_features(history, rows, feature_date):
             "due_late_count": due["late_when_due"].fillna(0.0).to_numpy(),
             "usual_amount": usual,
             "amount": amount,
-            "days_overdue": np.where(own_overdue, (tv - r_due) / np.timedelta64(1, "D"), 0.0),
+            "days_overdue": np.where(
+                own_overdue, (tv - r_due) / np.timedelta64(1, "D"), 0.0
+            ),
         },
         index=rows.index,
     )
-    for col in ("open_amount", "overdue_amount", "open_count", "overdue_count", "overdue_30_count"):
+    for col in (
+        "open_amount",
+        "overdue_amount",
+        "open_count",
+        "overdue_count",
+        "overdue_30_count",
+    ):
         feats[col] = feats[col].clip(lower=0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        feats["known_late_share"] = (feats["hist_late_count"] + feats["overdue_count"]) / (
-            hist_n + feats["overdue_count"]
-        )
+        feats["known_late_share"] = (
+            feats["hist_late_count"] + feats["overdue_count"]
+        ) / (hist_n + feats["overdue_count"])
     return feats

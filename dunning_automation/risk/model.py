@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -46,7 +49,6 @@ def _day(value):
     """Normalise a date-like value to a naive midnight timestamp."""
     ts = pd.Timestamp(value)
     return (ts.tz_convert(None) if ts.tz is not None else ts).normalize()
-
 
 
 class LatePaymentModel:
@@ -102,7 +104,9 @@ class LatePaymentModel:
         as_of = _day(as_of)
         report = validate_frame(frame)
         self.rejected_ = report.rejected
-        clean = report.clean[report.clean["invoice_date"] < as_of].reset_index(drop=True)
+        clean = report.clean[report.clean["invoice_date"] < as_of].reset_index(
+            drop=True
+        )
         labelled = known_outcomes(clean, as_of)
         labelled = (
             labelled.assign(_key=labelled["invoice_id"].astype(str))
@@ -111,8 +115,12 @@ class LatePaymentModel:
         )
         x = build_features(clean, labelled, labelled["invoice_date"].to_numpy())
         y = labelled["late"].to_numpy()
-        term = (labelled["due_date"] - labelled["invoice_date"]).dt.days.to_numpy(dtype=float)
-        settle_days = np.clip(labelled["days_late"].to_numpy() + term, 0.0, term + MAX_DAYS_LATE)
+        term = (labelled["due_date"] - labelled["invoice_date"]).dt.days.to_numpy(
+            dtype=float
+        )
+        settle_days = np.clip(
+            labelled["days_late"].to_numpy() + term, 0.0, term + MAX_DAYS_LATE
+        )
 
         self.as_of_ = as_of
         self.use_country_ = report.has_country and clean["country"].nunique() > 1
@@ -126,15 +134,24 @@ class LatePaymentModel:
         self._lift_tables = None
         self._importances = None
         partners = labelled["partner_id"].to_numpy()
-        self.fallback_reason_ = self._fallback_reason(y, len(set(partners))) or self._fit_models(
-            x, y, settle_days, partners
+        self.fallback_reason_ = self._fallback_reason(
+            y, len(set(partners))
+        ) or self._fit_models(x, y, settle_days, partners)
+        proba = (
+            self._calibrated(x)[0]
+            if self.calibrator_ is not None
+            else self._prior(x)[0]
         )
-        proba = self._calibrated(x)[0] if self.calibrator_ is not None else self._prior(x)[0]
         if self.fallback_reason_:
-            _logger.warning("late-payment model falls back to prior scores: %s", self.fallback_reason_)
+            _logger.warning(
+                "late-payment model falls back to prior scores: %s",
+                self.fallback_reason_,
+            )
         else:
             self._lift_tables = R.fit_lift_tables(x, y, self.use_country_)
-            sample = np.random.default_rng(self.random_state).permutation(len(y))[:_IMPORTANCE_SAMPLE]
+            sample = np.random.default_rng(self.random_state).permutation(len(y))[
+                :_IMPORTANCE_SAMPLE
+            ]
             self._importance_data = (self._model_input(x).iloc[sample], y[sample])
         self._bands = fit_bands(proba, y, self.min_band_size)
         self.bands_, self.bands_validated_ = self._bands.table, self._bands.validated
@@ -151,14 +168,22 @@ class LatePaymentModel:
         """Why ``y`` (labels of ``n_partners`` customers) is too little to learn from, or None."""
         n, n_late = len(y), int(y.sum())
         if n < self.min_labelled:
-            return R.Reason(R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": n, "min_labelled": self.min_labelled})
+            return R.Reason(
+                R.FALLBACK_INSUFFICIENT_DATA,
+                {"n_labelled": n, "min_labelled": self.min_labelled},
+            )
         if n_late == 0:
             return R.Reason(R.FALLBACK_NO_LATE)
         if n_late == n:
             return R.Reason(R.FALLBACK_ALL_LATE)
         if min(n_late, n - n_late) < self.min_per_class:
-            code = R.FALLBACK_FEW_LATE if n_late < n - n_late else R.FALLBACK_FEW_ON_TIME
-            return R.Reason(code, {"count": min(n_late, n - n_late), "min_per_class": self.min_per_class})
+            code = (
+                R.FALLBACK_FEW_LATE if n_late < n - n_late else R.FALLBACK_FEW_ON_TIME
+            )
+            return R.Reason(
+                code,
+                {"count": min(n_late, n - n_late), "min_per_class": self.min_per_class},
+            )
         if n_partners < 2:
             return R.Reason(R.FALLBACK_SINGLE_CUSTOMER)
         return None
@@ -178,19 +203,33 @@ class LatePaymentModel:
             for train, test in TimeSeriesSplit(n_splits=N_TIME_SPLITS).split(xm)
             if not self._fallback_reason(y[train], len(set(partners[train])))
         ]
-        recent = np.concatenate([test for _, test in splits]) if splits else np.array([], dtype=int)
+        recent = (
+            np.concatenate([test for _, test in splits])
+            if splits
+            else np.array([], dtype=int)
+        )
         n_late = int(y[recent].sum())
         if min(n_late, len(recent) - n_late) < max(2, self.min_per_class):
             return R.Reason(
                 R.FALLBACK_CANNOT_CHECK,
-                {"n_valid": len(recent), "n_late": n_late, "min_per_class": self.min_per_class},
+                {
+                    "n_valid": len(recent),
+                    "n_late": n_late,
+                    "min_per_class": self.min_per_class,
+                },
             )
-        model_proba, model_settle = self._out_of_time_predictions(xm, y, settle_days, splits)
-        reason = self._calibrate(x.iloc[recent], y[recent], settle_days[recent], model_proba, model_settle)
+        model_proba, model_settle = self._out_of_time_predictions(
+            xm, y, settle_days, splits
+        )
+        reason = self._calibrate(
+            x.iloc[recent], y[recent], settle_days[recent], model_proba, model_settle
+        )
         if reason:
             return reason
         self.classifier_ = self._pipeline(HistGradientBoostingClassifier, xm).fit(xm, y)
-        self.regressor_ = self._pipeline(HistGradientBoostingRegressor, xm, loss="absolute_error").fit(xm, settle_days)
+        self.regressor_ = self._pipeline(
+            HistGradientBoostingRegressor, xm, loss="absolute_error"
+        ).fit(xm, settle_days)
         return None
 
     def _out_of_time_predictions(self, xm, y, settle_days, splits):
@@ -206,10 +245,16 @@ class LatePaymentModel:
         for train, test in splits:
             held = slice(start, start + len(test))
             x_train = xm.iloc[train]
-            classifier = self._pipeline(HistGradientBoostingClassifier, x_train).fit(x_train, y[train])
-            regressor = self._pipeline(HistGradientBoostingRegressor, x_train, loss="absolute_error")
+            classifier = self._pipeline(HistGradientBoostingClassifier, x_train).fit(
+                x_train, y[train]
+            )
+            regressor = self._pipeline(
+                HistGradientBoostingRegressor, x_train, loss="absolute_error"
+            )
             model_proba[held] = classifier.predict_proba(xm.iloc[test])[:, 1]
-            model_settle[held] = regressor.fit(x_train, settle_days[train]).predict(xm.iloc[test])
+            model_settle[held] = regressor.fit(x_train, settle_days[train]).predict(
+                xm.iloc[test]
+            )
             start += len(test)
         return model_proba, model_settle
 
@@ -229,18 +274,31 @@ class LatePaymentModel:
         prior_proba, prior_settle = self._prior(x_valid)
         stacked = self._stack(model_proba, prior_proba, x_valid)
         self.calibrator_ = LogisticRegression().fit(stacked, y_valid)
-        folds = StratifiedKFold(n_splits=min(5, n_late, n_valid - n_late), shuffle=True, random_state=self.random_state)
-        calibrated = cross_val_predict(LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba")[:, 1]
+        folds = StratifiedKFold(
+            n_splits=min(5, n_late, n_valid - n_late),
+            shuffle=True,
+            random_state=self.random_state,
+        )
+        calibrated = cross_val_predict(
+            LogisticRegression(), stacked, y_valid, cv=folds, method="predict_proba"
+        )[:, 1]
 
         errors = {
-            w: np.abs(w * model_settle + (1 - w) * prior_settle - settle_valid).mean() for w in _PAY_DATE_WEIGHTS
+            w: np.abs(w * model_settle + (1 - w) * prior_settle - settle_valid).mean()
+            for w in _PAY_DATE_WEIGHTS
         }
         self.pay_date_model_weight_ = min(errors, key=errors.get)
         self.validation_ = pd.DataFrame(
             {
                 "n_invoices": n_valid,
-                "auc": [roc_auc_score(y_valid, calibrated), roc_auc_score(y_valid, prior_proba)],
-                "brier": [brier_score_loss(y_valid, calibrated), brier_score_loss(y_valid, prior_proba)],
+                "auc": [
+                    roc_auc_score(y_valid, calibrated),
+                    roc_auc_score(y_valid, prior_proba),
+                ],
+                "brier": [
+                    brier_score_loss(y_valid, calibrated),
+                    brier_score_loss(y_valid, prior_proba),
+                ],
                 "pay_date_mae_days": [errors[self.pay_date_model_weight_], errors[0.0]],
             },
             index=pd.Index(["model", "baseline"], name="method"),
@@ -255,7 +313,11 @@ class LatePaymentModel:
             self.calibrator_, self.pay_date_model_weight_ = None, 0.0
             return R.Reason(
                 R.FALLBACK_BASELINE_BETTER,
-                {"n_valid": n_valid, "baseline_brier": round(float(prior_brier), 4), "model_brier": round(float(model_brier), 4)},
+                {
+                    "n_valid": n_valid,
+                    "baseline_brier": round(float(prior_brier), 4),
+                    "model_brier": round(float(model_brier), 4),
+                },
             )
         return None
 
@@ -264,7 +326,10 @@ class LatePaymentModel:
         probas = [prior_proba] if model_proba is None else [model_proba, prior_proba]
         logits = logit(np.clip(np.column_stack(probas), PROB_FLOOR, 1 - PROB_FLOOR))
         k, n = self.prior_strength, x["hist_paid_count"].to_numpy()
-        days = (np.nan_to_num(x["hist_mean_days_late"].to_numpy()) * n + k * self.base_days_late_) / (n + k)
+        days = (
+            np.nan_to_num(x["hist_mean_days_late"].to_numpy()) * n
+            + k * self.base_days_late_
+        ) / (n + k)
         return np.column_stack([logits, days / 10.0])
 
     def _model_input(self, x):
@@ -319,11 +384,15 @@ class LatePaymentModel:
         """
         prior_proba, prior_settle = self._prior(x)
         if self.classifier_ is None:
-            return self.calibrator_.predict_proba(self._stack(None, prior_proba, x))[:, 1], prior_settle
+            return self.calibrator_.predict_proba(self._stack(None, prior_proba, x))[
+                :, 1
+            ], prior_settle
         xm = self._model_input(x)
         stacked = self._stack(self.classifier_.predict_proba(xm)[:, 1], prior_proba, x)
         w = self.pay_date_model_weight_
-        return self.calibrator_.predict_proba(stacked)[:, 1], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
+        return self.calibrator_.predict_proba(stacked)[
+            :, 1
+        ], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
 
     def _prior(self, x):
         """Beta-prior smoothed per-customer late probability, and its median days to settle.
@@ -335,7 +404,11 @@ class LatePaymentModel:
         known = x["hist_paid_count"] + x["overdue_count"]
         late = x["hist_late_count"] + x["overdue_count"]
         proba = ((late + k * self.base_rate_) / (known + k)).to_numpy()
-        settle = x["hist_median_days_to_settle"].fillna(self.base_settle_days_).fillna(x["payment_term_days"])
+        settle = (
+            x["hist_median_days_to_settle"]
+            .fillna(self.base_settle_days_)
+            .fillna(x["payment_term_days"])
+        )
         return proba, settle.to_numpy()
 
     # -------------------------------------------------------------- reasons
@@ -345,15 +418,24 @@ class LatePaymentModel:
         if self._importances is None and self.classifier_ is not None:
             xs, ys = self._importance_data
             result = permutation_importance(
-                self.classifier_, xs, ys, scoring="roc_auc", n_repeats=2, random_state=self.random_state
+                self.classifier_,
+                xs,
+                ys,
+                scoring="roc_auc",
+                n_repeats=2,
+                random_state=self.random_state,
             )
-            self._importances = pd.Series(result.importances_mean, index=xs.columns).clip(lower=0.0)
+            self._importances = pd.Series(
+                result.importances_mean, index=xs.columns
+            ).clip(lower=0.0)
         return self._importances
 
     def _reasons(self, x, proba):
         """Top three reasons (codes with parameters) of each feature row, see :func:`.reasons.top_reasons`."""
         if self.fallback_reason_ is None:
-            return R.top_reasons(x, proba, self.base_rate_, self._lift_tables, self.feature_importances_)
+            return R.top_reasons(
+                x, proba, self.base_rate_, self._lift_tables, self.feature_importances_
+            )
         return R.top_reasons(x, proba, self.base_rate_)
 
     def band_of(self, risk_score):
@@ -368,7 +450,9 @@ class LatePaymentModel:
 
     def _check_fitted(self, as_of):
         if not hasattr(self, "as_of_"):
-            raise RuntimeError("LatePaymentModel is not fitted; call fit(frame, as_of) first")
+            raise RuntimeError(
+                "LatePaymentModel is not fitted; call fit(frame, as_of) first"
+            )
         if as_of < self.as_of_:
             _logger.warning(
                 "scoring as of %s with a model fitted as of %s: the model has seen later outcomes",
@@ -379,11 +463,19 @@ class LatePaymentModel:
     def _score(self, history, rows, as_of, with_reasons=True):
         """Score ``rows`` with features as of ``as_of`` (a date, or one per row) from ``history``."""
         x = build_features(history, rows, as_of)
-        proba, settle_days = self._calibrated(x) if self.calibrator_ is not None and not x.empty else self._prior(x)
-        proba = np.clip(np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR)
+        proba, settle_days = (
+            self._calibrated(x)
+            if self.calibrator_ is not None and not x.empty
+            else self._prior(x)
+        )
+        proba = np.clip(
+            np.nan_to_num(proba, nan=self.base_rate_), PROB_FLOOR, 1 - PROB_FLOOR
+        )
         issued, due = rows["invoice_date"].to_numpy(), rows["due_date"].to_numpy()
         term = (due - issued) / np.timedelta64(1, "D")
-        settle_days = np.clip(np.nan_to_num(settle_days, nan=term), 0.0, term + MAX_DAYS_LATE)
+        settle_days = np.clip(
+            np.nan_to_num(settle_days, nan=term), 0.0, term + MAX_DAYS_LATE
+        )
         pay = issued + pd.to_timedelta(np.rint(settle_days), unit="D").to_numpy()
         pay = np.maximum(pay, np.asarray(as_of, dtype="datetime64[ns]"))
         overdue_days = x["days_overdue"].to_numpy()
@@ -401,7 +493,9 @@ class LatePaymentModel:
                 "days_overdue": overdue_days.astype(int),
                 "risk_score": score,
                 "risk_band": self.band_of(score),
-                "reasons": self._reasons(x, proba) if with_reasons else [[] for _ in range(len(rows))],
+                "reasons": self._reasons(x, proba)
+                if with_reasons
+                else [[] for _ in range(len(rows))],
             },
             index=pd.Index(rows["invoice_id"].to_numpy(), name="invoice_id"),
         )
@@ -432,11 +526,21 @@ class LatePaymentModel:
         else:
             rows = clean[clean["invoice_id"].isin(list(invoice_ids))]
             if len(rows) < len(set(invoice_ids)):
-                _logger.warning("%d requested invoice ids not found or rejected", len(set(invoice_ids)) - len(rows))
+                _logger.warning(
+                    "%d requested invoice ids not found or rejected",
+                    len(set(invoice_ids)) - len(rows),
+                )
         if at_issue:
             # every feature only looks at events before its row's own feature date
-            return self._score(clean, rows, np.maximum(rows["invoice_date"].to_numpy(), as_of.to_datetime64()), reasons)[0]
-        return self._score(clean[clean["invoice_date"] < as_of], rows, as_of, reasons)[0]
+            return self._score(
+                clean,
+                rows,
+                np.maximum(rows["invoice_date"].to_numpy(), as_of.to_datetime64()),
+                reasons,
+            )[0]
+        return self._score(clean[clean["invoice_date"] < as_of], rows, as_of, reasons)[
+            0
+        ]
 
     # ------------------------------------------------------------- partners
     def score_partners(self, frame, as_of, invoice_scores=None):
@@ -469,7 +573,10 @@ class LatePaymentModel:
         open_rows = self._open_on(history, as_of)
         if invoice_scores is None:
             invoice_scores = self._score(history, open_rows, as_of)[0]
-        elif not invoice_scores.index.equals(pd.Index(open_rows["invoice_id"])) or not invoice_scores["reasons"].map(len).all():
+        elif (
+            not invoice_scores.index.equals(pd.Index(open_rows["invoice_id"]))
+            or not invoice_scores["reasons"].map(len).all()
+        ):
             raise ValueError(
                 "invoice_scores must be what predict(frame, as_of) returned, with its reasons, for the same frame and date"
             )
@@ -497,11 +604,20 @@ class LatePaymentModel:
         # the next invoice weighs its usual amount; amounts of 0 count as 1 so that no weight is 0
         candidates = pd.concat(
             [
-                open_scores[["partner_id", "behaviour_probability", "expected_days_late", "amount"]],
+                open_scores[
+                    [
+                        "partner_id",
+                        "behaviour_probability",
+                        "expected_days_late",
+                        "amount",
+                    ]
+                ],
                 pd.DataFrame(
                     {
                         "partner_id": term.index,
-                        "behaviour_probability": hyp["behaviour_probability"].to_numpy(),
+                        "behaviour_probability": hyp[
+                            "behaviour_probability"
+                        ].to_numpy(),
                         "expected_days_late": hyp["expected_days_late"].to_numpy(),
                         "amount": hypothetical["amount"].to_numpy(),
                     }
@@ -518,11 +634,17 @@ class LatePaymentModel:
             .sum()
         )
         out = pd.DataFrame(index=term.index)
-        out["late_probability"] = (sums["behaviour_probability"] / sums["w"]).reindex(out.index)
+        out["late_probability"] = (sums["behaviour_probability"] / sums["w"]).reindex(
+            out.index
+        )
         out["risk_score"] = np.rint(out["late_probability"] * 100).astype(int)
         out["risk_band"] = self.band_of(out["risk_score"])
-        out["expected_days_late"] = (sums["expected_days_late"] / sums["w"]).reindex(out.index).round(1)
-        out["segment"], self.segments_ = assign_segments(px, self.n_segments, self.random_state)
+        out["expected_days_late"] = (
+            (sums["expected_days_late"] / sums["w"]).reindex(out.index).round(1)
+        )
+        out["segment"], self.segments_ = assign_segments(
+            px, self.n_segments, self.random_state
+        )
         out["reasons"] = hyp["reasons"]
         with np.errstate(invalid="ignore", divide="ignore"):
             out["late_rate_history"] = px["hist_late_count"] / px["hist_paid_count"]
@@ -532,6 +654,11 @@ class LatePaymentModel:
         out["open_amount"] = px["open_amount"]
         out["n_overdue"] = px["overdue_count"].astype(int)
         out["overdue_amount"] = px["overdue_amount"]
-        out["days_overdue"] = open_scores.groupby("partner_id")["days_overdue"].max().reindex(out.index).fillna(0).astype(int)
+        out["days_overdue"] = (
+            open_scores.groupby("partner_id")["days_overdue"]
+            .max()
+            .reindex(out.index)
+            .fillna(0)
+            .astype(int)
+        )
         return out
-

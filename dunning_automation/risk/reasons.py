@@ -16,10 +16,14 @@ from .segments import NEW_CUSTOMER_PAID
 
 # Reasons a score is high (parameters in brackets; amounts in the frame's currency).
 REASON_DAYS_OVERDUE = "days_overdue"  # days
-REASON_LATE_OF_LAST = "late_of_last"  # late, count: paid `late` of its last `count` invoices late
+REASON_LATE_OF_LAST = (
+    "late_of_last"  # late, count: paid `late` of its last `count` invoices late
+)
 REASON_NO_HISTORY = "no_history"
 REASON_MEAN_DAYS_LATE = "mean_days_late"  # days
-REASON_RECENT_LATE = "recent_late"  # count, days: invoices paid late in the last `days` days
+REASON_RECENT_LATE = (
+    "recent_late"  # count, days: invoices paid late in the last `days` days
+)
 REASON_NO_PAYMENT = "no_payment"
 REASON_NO_PAYMENT_FOR = "no_payment_for"  # days
 REASON_OVERDUE_30 = "overdue_30"  # count
@@ -57,7 +61,15 @@ _LIFT_PRIOR = 20.0
 _MIN_LIFT = 1.15
 
 REASON_GROUPS = (
-    ("late_history", ("last_n_late_share", "hist_late_share", "known_late_share", "recent_late_share")),
+    (
+        "late_history",
+        (
+            "last_n_late_share",
+            "hist_late_share",
+            "known_late_share",
+            "recent_late_share",
+        ),
+    ),
     ("recent_late", ("late_last_90_count",)),
     (
         "days_late",
@@ -94,7 +106,11 @@ class Reason(NamedTuple):
 
     def __str__(self):
         """Code and parameters, for logs and the command line."""
-        return f"{self.code}({', '.join(f'{k}={v}' for k, v in self.params.items())})" if self.params else self.code
+        return (
+            f"{self.code}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+            if self.params
+            else self.code
+        )
 
 
 def _n(value):
@@ -110,7 +126,10 @@ def _reason(group, r):
     """
     if group == "late_history":
         if r.last_n_late:
-            return Reason(REASON_LATE_OF_LAST, {"late": _n(r.last_n_late), "count": _n(r.last_n_count)})
+            return Reason(
+                REASON_LATE_OF_LAST,
+                {"late": _n(r.last_n_late), "count": _n(r.last_n_count)},
+            )
         return None if r.last_n_count else Reason(REASON_NO_HISTORY)
     if group == "days_late":
         m = r.hist_mean_days_late
@@ -118,7 +137,10 @@ def _reason(group, r):
             return Reason(REASON_NO_HISTORY)
         return Reason(REASON_MEAN_DAYS_LATE, {"days": _n(m)}) if m >= 0.5 else None
     if group == "recent_late":
-        return Reason(REASON_RECENT_LATE, {"count": _n(r.late_last_90_count), "days": RECENT_LATE_DAYS})
+        return Reason(
+            REASON_RECENT_LATE,
+            {"count": _n(r.late_last_90_count), "days": RECENT_LATE_DAYS},
+        )
     if group == "payment_recency":
         if np.isnan(r.days_since_last_payment):
             return Reason(REASON_NO_PAYMENT)
@@ -126,9 +148,15 @@ def _reason(group, r):
     if group == "overdue_30":
         return Reason(REASON_OVERDUE_30, {"count": _n(r.overdue_30_count)})
     if group == "overdue":
-        return Reason(REASON_OVERDUE, {"count": _n(r.overdue_count), "amount": round(float(r.overdue_amount), 2)})
+        return Reason(
+            REASON_OVERDUE,
+            {"count": _n(r.overdue_count), "amount": round(float(r.overdue_amount), 2)},
+        )
     if group == "open_exposure":
-        return Reason(REASON_OPEN_EXPOSURE, {"count": _n(r.open_count), "amount": round(float(r.open_amount), 2)})
+        return Reason(
+            REASON_OPEN_EXPOSURE,
+            {"count": _n(r.open_count), "amount": round(float(r.open_amount), 2)},
+        )
     if group == "amount_ratio":
         if np.isnan(r.amount_ratio):
             return Reason(REASON_NO_AMOUNT_REFERENCE)
@@ -170,13 +198,21 @@ def fit_lift_tables(x, y, use_country):
         for feat in feats:
             if feat == "country":
                 if use_country:
-                    grp = pd.DataFrame({"c": x["country"].to_numpy(), "y": y}).groupby("c")["y"]
-                    rates = (grp.sum() + _LIFT_PRIOR * base) / (grp.count() + _LIFT_PRIOR)
+                    grp = pd.DataFrame({"c": x["country"].to_numpy(), "y": y}).groupby(
+                        "c"
+                    )["y"]
+                    rates = (grp.sum() + _LIFT_PRIOR * base) / (
+                        grp.count() + _LIFT_PRIOR
+                    )
                     tables[feat] = (None, rates / base)
                 continue
             values = x[feat].to_numpy(dtype=float)
             finite = np.isfinite(values)
-            edges = np.unique(np.quantile(values[finite], [0.2, 0.4, 0.6, 0.8])) if finite.any() else np.array([])
+            edges = (
+                np.unique(np.quantile(values[finite], [0.2, 0.4, 0.6, 0.8]))
+                if finite.any()
+                else np.array([])
+            )
             idx = _bin(edges, values)
             n = np.bincount(idx, minlength=len(edges) + 2)
             late = np.bincount(idx, weights=y, minlength=len(edges) + 2)
@@ -197,7 +233,9 @@ def _model_scores(x, lift_tables, importances):
                 lifts = x[feat].map(lift).fillna(1.0).to_numpy()
             else:
                 lifts = lift[_bin(edges, x[feat].to_numpy(dtype=float))]
-            s = np.where(lifts >= _MIN_LIFT, importances.get(feat, 0.0) * np.log(lifts), -np.inf)
+            s = np.where(
+                lifts >= _MIN_LIFT, importances.get(feat, 0.0) * np.log(lifts), -np.inf
+            )
             score[:, j] = np.maximum(score[:, j], np.where(s > 0, s, -np.inf))
     return score
 
@@ -226,7 +264,11 @@ def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
     history.  Overdue invoices always lead with their days overdue.
     """
     model = lift_tables is not None
-    score = _model_scores(x, lift_tables, importances) if model else _rule_scores(x, proba, base_rate)
+    score = (
+        _model_scores(x, lift_tables, importances)
+        if model
+        else _rule_scores(x, proba, base_rate)
+    )
     overdue = x["days_overdue"].to_numpy() > 0
     top = np.argsort(-score, axis=1, kind="stable")[:, :3]
     chosen = np.take_along_axis(score, top, axis=1) > -np.inf
@@ -235,10 +277,19 @@ def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
     for j, (group, _) in enumerate(REASON_GROUPS):
         rows = np.flatnonzero(((top == j) & chosen).any(axis=1))
         if len(rows):
-            found_by_group[j] = dict(zip(rows, (_reason(group, r) for r in x.iloc[rows].itertuples(index=False))))
+            found_by_group[j] = dict(
+                zip(
+                    rows,
+                    (_reason(group, r) for r in x.iloc[rows].itertuples(index=False)),
+                )
+            )
     result = []
     for i in range(len(x)):
-        found = [Reason(REASON_DAYS_OVERDUE, {"days": _n(x["days_overdue"].iat[i])})] if overdue[i] else []
+        found = (
+            [Reason(REASON_DAYS_OVERDUE, {"days": _n(x["days_overdue"].iat[i])})]
+            if overdue[i]
+            else []
+        )
         for j, ok in zip(top[i], chosen[i]):
             reason = found_by_group[j][i] if ok else None
             if reason is not None and reason not in found:
@@ -252,4 +303,3 @@ def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
             )
         result.append(found)
     return result
-

@@ -15,7 +15,13 @@ SEGMENT_SLOW = "slow_but_steady"
 SEGMENT_CHRONIC_LATE = "chronic_late"
 SEGMENT_LARGE_EXPOSURE = "large_exposure_at_risk"
 SEGMENT_NEW = "new_customer"
-SEGMENT_CODES = (SEGMENT_RELIABLE, SEGMENT_SLOW, SEGMENT_CHRONIC_LATE, SEGMENT_LARGE_EXPOSURE, SEGMENT_NEW)
+SEGMENT_CODES = (
+    SEGMENT_RELIABLE,
+    SEGMENT_SLOW,
+    SEGMENT_CHRONIC_LATE,
+    SEGMENT_LARGE_EXPOSURE,
+    SEGMENT_NEW,
+)
 # Customers with fewer paid invoices have no behaviour to cluster yet.
 NEW_CUSTOMER_PAID = 3
 
@@ -52,20 +58,26 @@ def assign_segments(px, n_segments, random_state):
     segment = pd.Series(SEGMENT_NEW, index=px.index, dtype=object)
     known = px["hist_paid_count"] >= NEW_CUSTOMER_PAID
     if not known.any():
-        return segment, pd.DataFrame(columns=[*behaviour.columns, "segment", "n_partners"])
+        return segment, pd.DataFrame(
+            columns=[*behaviour.columns, "segment", "n_partners"]
+        )
     data = behaviour[known]
     scaler = StandardScaler().fit(data)
     z = scaler.transform(data)
     k = min(n_segments, len(np.unique(z.round(6), axis=0)))
     if k >= 2:
         km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(z)
-        centres = pd.DataFrame(scaler.inverse_transform(km.cluster_centers_), columns=data.columns)
+        centres = pd.DataFrame(
+            scaler.inverse_transform(km.cluster_centers_), columns=data.columns
+        )
         centres_z, labels = km.cluster_centers_, km.labels_
     else:
         centres = data.iloc[:1].reset_index(drop=True)
         centres_z, labels = z[:1], np.zeros(len(data), dtype=int)
     centres["segment"] = [
-        segment_of(c.late_share, c.mean_days_late, cz[2], np.expm1(c.log_overdue_amount))
+        segment_of(
+            c.late_share, c.mean_days_late, cz[2], np.expm1(c.log_overdue_amount)
+        )
         for c, cz in zip(centres.itertuples(), centres_z)
     ]
     centres["n_partners"] = np.bincount(labels, minlength=len(centres))

@@ -40,9 +40,17 @@ def make_synthetic_history(
     base_logit = np.asarray(_KIND_LOGIT)[kind] + rng.normal(0, 0.4, n_partners)
     typical_days = np.asarray(_KIND_DAYS)[kind] * rng.lognormal(0, 0.3, n_partners)
     late_joiner = rng.random(n_partners) < 0.3
-    p_start = np.where(late_joiner, rng.integers(0, int(span * 0.85), n_partners), rng.integers(0, 60, n_partners))
+    p_start = np.where(
+        late_joiner,
+        rng.integers(0, int(span * 0.85), n_partners),
+        rng.integers(0, 60, n_partners),
+    )
     drifts = rng.random(n_partners) < 0.15
-    p_drift = np.where(drifts, p_start + rng.integers(60, max(span, 61), n_partners), np.iinfo(np.int64).max)
+    p_drift = np.where(
+        drifts,
+        p_start + rng.integers(60, max(span, 61), n_partners),
+        np.iinfo(np.int64).max,
+    )
     country = rng.choice(_COUNTRIES, p=_COUNTRY_SHARE, size=n_partners)
     currency = rng.choice(["EUR", "USD", "GBP"], p=(0.8, 0.12, 0.08), size=n_partners)
     term = rng.choice([15, 30, 30, 30, 45, 60], size=n_partners)
@@ -50,9 +58,16 @@ def make_synthetic_history(
     activity = rng.pareto(1.5, n_partners) + 1.0
 
     partner = rng.choice(n_partners, p=activity / activity.sum(), size=n_invoices)
-    offset = p_start[partner] + (rng.random(n_invoices) * (span - p_start[partner])).astype(int)
+    offset = p_start[partner] + (
+        rng.random(n_invoices) * (span - p_start[partner])
+    ).astype(int)
     big = rng.random(n_invoices) < 0.08
-    amount = np.round(size[partner] * rng.lognormal(0, 0.4, n_invoices) * np.where(big, rng.uniform(3, 8, n_invoices), 1), 2)
+    amount = np.round(
+        size[partner]
+        * rng.lognormal(0, 0.4, n_invoices)
+        * np.where(big, rng.uniform(3, 8, n_invoices), 1),
+        2,
+    )
     disputed = rng.random(n_invoices) < 0.04
     inv_term = term[partner]
     logit = (
@@ -74,7 +89,9 @@ def make_synthetic_history(
     invoice_date = start + pd.to_timedelta(offset, unit="D")
     paid_date = pd.Series(start + pd.to_timedelta(pay_offset, unit="D"))
     paid_date[(pay_offset > span) | never] = pd.NaT
-    dispute_date = pd.Series(invoice_date + pd.to_timedelta(rng.integers(1, 20, n_invoices), unit="D"))
+    dispute_date = pd.Series(
+        invoice_date + pd.to_timedelta(rng.integers(1, 20, n_invoices), unit="D")
+    )
     dispute_date[~disputed] = pd.NaT
 
     frame = pd.DataFrame(
@@ -98,7 +115,10 @@ def make_synthetic_history(
             "partner_id": [f"P{p:05d}" for p in range(n_partners)],
             "kind": np.asarray(KINDS)[kind],
             "base_logit": base_logit,
-            "drift_date": [start + pd.Timedelta(days=int(d)) if ok else pd.NaT for d, ok in zip(p_drift, drifts)],
+            "drift_date": [
+                start + pd.Timedelta(days=int(d)) if ok else pd.NaT
+                for d, ok in zip(p_drift, drifts)
+            ],
         }
     )
     return frame, truth

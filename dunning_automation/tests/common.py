@@ -24,16 +24,22 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         cls.company.email = "billing@company-a.example.com"
         cls.policy = cls.company.dunning_policy_id
-        cls.courtesy, cls.first, cls.second, cls.final = cls.policy.level_ids.sorted("sequence")
+        cls.courtesy, cls.first, cls.second, cls.final = cls.policy.level_ids.sorted(
+            "sequence"
+        )
         cls.customer = cls._customer("Cascade Foods", "ap@cascade.example.com")
         cls.other_customer = cls._customer("Harbor Tools", "billing@harbor.example.com")
 
     @classmethod
     def _customer(cls, name, email=None, **values):
-        return cls.env["res.partner"].create({"name": name, "email": email, "is_company": True, **values})
+        return cls.env["res.partner"].create(
+            {"name": name, "email": email, "is_company": True, **values}
+        )
 
     @classmethod
-    def _invoice(cls, partner, due, amount=1000.0, move_type="out_invoice", post=True, **values):
+    def _invoice(
+        cls, partner, due, amount=1000.0, move_type="out_invoice", post=True, **values
+    ):
         """A customer invoice of ``amount`` falling due on ``due`` (a date or a day offset)."""
         due = days(due) if isinstance(due, int) else due
         invoice_date = values.pop("invoice_date", None) or due - timedelta(days=30)
@@ -53,7 +59,11 @@ class DunningCommon(AccountTestInvoicingCommon):
         """One dunning evaluation on ``on``, in the test transaction (no commit)."""
         with freeze_time(on):
             run = self.env["dunning.run"].create(
-                {"date": on, "trigger": "manual", "company_ids": (companies or self.company).ids}
+                {
+                    "date": on,
+                    "trigger": "manual",
+                    "company_ids": (companies or self.company).ids,
+                }
             )
             run._execute(commit=False)
         return run

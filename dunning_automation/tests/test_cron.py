@@ -7,7 +7,10 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.dunning_automation.models.dunning_run import BATCH_LOCK_NAMESPACE, DunningRun
+from odoo.addons.dunning_automation.models.dunning_run import (
+    BATCH_LOCK_NAMESPACE,
+    DunningRun,
+)
 
 from .common import TODAY, DunningCommon, days
 
@@ -19,12 +22,19 @@ class TestDunningCron(DunningCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param("dunning_automation.batch_size", 2)
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "dunning_automation.batch_size", 2
+        )
         cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
         # the scheduled run covers every company: none of them left without a sender
-        cls.env["res.company"].search([("email", "=", False)]).email = "billing@elsewhere.example.com"
+        cls.env["res.company"].search(
+            [("email", "=", False)]
+        ).email = "billing@elsewhere.example.com"
         cls.customers = cls.env["res.partner"].create(
-            [{"name": f"Customer {index}", "email": f"c{index}@example.com"} for index in range(5)]
+            [
+                {"name": f"Customer {index}", "email": f"c{index}@example.com"}
+                for index in range(5)
+            ]
         )
         for customer in cls.customers:
             cls._invoice(customer, days(-8))
@@ -37,7 +47,11 @@ class TestDunningCron(DunningCommon):
         self.assertIs(self._trigger_cron(), True)
         self.assertEqual(self._communications().partner_id, self.customers)
         self.assertIs(self._trigger_cron(), True)
-        self.assertEqual(len(self._communications()), 5, "running twice the same day sends nothing new")
+        self.assertEqual(
+            len(self._communications()),
+            5,
+            "running twice the same day sends nothing new",
+        )
         run = self._communications().run_id
         self.assertEqual(run.trigger, "cron")
         self.assertEqual(run.state, "done")
@@ -48,22 +62,36 @@ class TestDunningCron(DunningCommon):
 
         def crash_on_second_batch(run, reminders, commit=False):
             batches.append(reminders)
-            if len(batches) >= 2:  # the scheduler retries a failed job: it keeps failing
+            if (
+                len(batches) >= 2
+            ):  # the scheduler retries a failed job: it keeps failing
                 raise RuntimeError("injected crash between batches")
             return process_batch(run, reminders, commit=commit)
 
-        with patch.object(DunningRun, "_process_batch", crash_on_second_batch), mute_logger(
-            "odoo.addons.dunning_automation.models.dunning_run", "odoo.addons.base.models.ir_cron"
+        with (
+            patch.object(DunningRun, "_process_batch", crash_on_second_batch),
+            mute_logger(
+                "odoo.addons.dunning_automation.models.dunning_run",
+                "odoo.addons.base.models.ir_cron",
+            ),
         ):
             result = self._trigger_cron()
-        self.assertEqual(result["tag"], "display_exception", "the crash is reported, not swallowed")
-        self.env.cr.execute(SQL(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
-            BATCH_LOCK_NAMESPACE,
-        ))
-        self.assertEqual(self.env.cr.fetchone()[0], 0, "the batch lock is released (finally)")
+        self.assertEqual(
+            result["tag"], "display_exception", "the crash is reported, not swallowed"
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+                BATCH_LOCK_NAMESPACE,
+            )
+        )
+        self.assertEqual(
+            self.env.cr.fetchone()[0], 0, "the batch lock is released (finally)"
+        )
         committed = self._communications()
-        self.assertEqual(len(committed), 2, "the first batch was committed before the crash")
+        self.assertEqual(
+            len(committed), 2, "the first batch was committed before the crash"
+        )
         failed_run = committed.run_id
         self.assertEqual(failed_run.state, "failed")
         self.assertIn("injected crash", failed_run.error_log)
@@ -71,14 +99,25 @@ class TestDunningCron(DunningCommon):
         self.assertIs(self._trigger_cron(), True)
         communications = self._communications()
         self.assertEqual(len(communications), 5)
-        self.assertEqual(communications.partner_id, self.customers, "every customer reminded exactly once")
+        self.assertEqual(
+            communications.partner_id,
+            self.customers,
+            "every customer reminded exactly once",
+        )
         self.assertEqual(len(set(communications.mapped("idempotency_key"))), 5)
-        self.assertEqual(self.env["dunning.communication"].search([("id", "in", communications.ids)]).mapped("chain_index"), [5, 4, 3, 2, 1])
+        self.assertEqual(
+            self.env["dunning.communication"]
+            .search([("id", "in", communications.ids)])
+            .mapped("chain_index"),
+            [5, 4, 3, 2, 1],
+        )
 
     def test_manual_run_queues_and_wakes_the_cron(self):
         with freeze_time(TODAY):
             self.env["dunning.run"].action_run_now()
-        pending = self.env["dunning.run"].search([("trigger", "=", "manual"), ("state", "=", "pending")])
+        pending = self.env["dunning.run"].search(
+            [("trigger", "=", "manual"), ("state", "=", "pending")]
+        )
         self.assertEqual(len(pending), 1)
         self.assertIs(self._trigger_cron(), True)
         self.assertEqual(pending.state, "done")

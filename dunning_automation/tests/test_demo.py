@@ -14,7 +14,10 @@ class TestDunningDemo(TransactionCase):
         return record.with_company(self.env.ref("base.main_company"))
 
     def test_demo_customers_scored_from_their_history(self):
-        reliable, late, slow = (self._demo(name) for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar"))
+        reliable, late, slow = (
+            self._demo(name)
+            for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar")
+        )
         for partner in reliable + late + slow:
             self.assertTrue(partner.dunning_risk_date, partner.name)
             self.assertTrue(partner.dunning_risk_reasons, partner.name)
@@ -27,10 +30,18 @@ class TestDunningDemo(TransactionCase):
     def test_demo_bands_follow_payment_behaviour(self):
         """The reliable customer has an overdue invoice too: its band says how it pays, its priority
         how overdue it is."""
-        reliable, late, slow = (self._demo(name) for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar"))
-        self.assertTrue(reliable.dunning_amount_overdue, "the demo's reliable customer has something overdue")
+        reliable, late, slow = (
+            self._demo(name)
+            for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar")
+        )
+        self.assertTrue(
+            reliable.dunning_amount_overdue,
+            "the demo's reliable customer has something overdue",
+        )
         bands = ["low", "medium", "high", "critical"]
-        self.assertLess(bands.index(reliable.dunning_risk_band), bands.index(late.dunning_risk_band))
+        self.assertLess(
+            bands.index(reliable.dunning_risk_band), bands.index(late.dunning_risk_band)
+        )
         self.assertLess(reliable.dunning_risk_score, slow.dunning_risk_score)
         self.assertLess(slow.dunning_risk_score, late.dunning_risk_score)
         self.assertNotEqual(reliable.dunning_risk_band, "critical")

@@ -15,7 +15,10 @@ class TestDunningCommunication(DunningCommon, MockEmail):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(
-            cls.env, "dunning_manager", groups="account.group_account_manager", company_id=cls.company.id,
+            cls.env,
+            "dunning_manager",
+            groups="account.group_account_manager",
+            company_id=cls.company.id,
         )
         cls.invoice = cls._invoice(cls.customer, days(-8))
         cls._invoice(cls.other_customer, days(-9))
@@ -28,7 +31,11 @@ class TestDunningCommunication(DunningCommon, MockEmail):
     def test_snapshot_is_immutable(self):
         for user in (self.manager, self.env.user):
             communication = self.communication.with_user(user)
-            for values in ({"subject": "changed"}, {"partner_name": "X"}, {"level_id": self.second.id}):
+            for values in (
+                {"subject": "changed"},
+                {"partner_name": "X"},
+                {"level_id": self.second.id},
+            ):
                 with self.assertRaises(UserError):
                     communication.write(values)
             with self.assertRaises(UserError):
@@ -50,14 +57,21 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertEqual(communications[1].hash_previous, communications[0].hash)
         result = communications.action_verify_chain()
         self.assertEqual(result["params"]["type"], "success")
-        self.assertFalse(self.env["dunning.communication"]._find_broken_link(self.company))
+        self.assertFalse(
+            self.env["dunning.communication"]._find_broken_link(self.company)
+        )
         # tamper behind the ORM's back
-        self.env.cr.execute(SQL(
-            "UPDATE dunning_communication_line SET amount_residual = 1 WHERE communication_id = %s",
-            communications[1].id,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE dunning_communication_line SET amount_residual = 1 WHERE communication_id = %s",
+                communications[1].id,
+            )
+        )
         self.env.invalidate_all()
-        self.assertEqual(self.env["dunning.communication"]._find_broken_link(self.company), communications[1])
+        self.assertEqual(
+            self.env["dunning.communication"]._find_broken_link(self.company),
+            communications[1],
+        )
         result = communications.with_company(self.company).action_verify_chain()
         self.assertEqual(result["params"]["type"], "danger")
         self.assertIn(f"#{communications[1].chain_index}", result["params"]["message"])
@@ -67,7 +81,9 @@ class TestDunningCommunication(DunningCommon, MockEmail):
             self.communication.mail_id.send()
         self.assertEqual(self.communication.state, "sent")
         self.assertTrue(self.communication.sent_date)
-        self.assertSentEmail(self.company.partner_id.email_formatted, [self.customer.email_formatted])
+        self.assertSentEmail(
+            self.company.partner_id.email_formatted, [self.customer.email_formatted]
+        )
 
     def test_failed_delivery(self):
         other = self._communications(self.other_customer)
@@ -88,9 +104,15 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertEqual(self.communication.state, "withdrawn")
         self.assertEqual(self.communication.mail_id.state, "cancel")
         self.assertEqual(other.state, "sent", "the unpaid customer's reminder leaves")
-        self.assertSentEmail(self.company.partner_id.email_formatted, [self.other_customer.email_formatted])
+        self.assertSentEmail(
+            self.company.partner_id.email_formatted,
+            [self.other_customer.email_formatted],
+        )
         self.assertNotSentEmail([self.customer.email_formatted])
-        self.assertFalse(self.env["dunning.communication"]._find_broken_link(self.company), "delivery is not sealed")
+        self.assertFalse(
+            self.env["dunning.communication"]._find_broken_link(self.company),
+            "delivery is not sealed",
+        )
 
     def test_email_deleted_before_sending(self):
         self.communication.mail_id.sudo().unlink()
@@ -118,17 +140,23 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertIn("bounced", self.communication.failure_reason)
 
     def test_partner_merge_keeps_the_audit_trail(self):
-        duplicate = self._customer("Cascade Foods (duplicate)", "ap2@cascade.example.com")
+        duplicate = self._customer(
+            "Cascade Foods (duplicate)", "ap2@cascade.example.com"
+        )
         self._invoice(duplicate, days(-8))
         self._run(days(1))
         before = self._communications()
         self.assertEqual(len(before), 3)
         wizard = self.env["base.partner.merge.automatic.wizard"].create({})
-        wizard._merge((self.customer + duplicate).ids, self.customer, extra_checks=False)
+        wizard._merge(
+            (self.customer + duplicate).ids, self.customer, extra_checks=False
+        )
         after = self._communications()
         self.assertEqual(after, before, "every audit record survives the merge")
         self.assertEqual(after.partner_id, self.customer + self.other_customer)
-        self.assertFalse(self.env["dunning.communication"]._find_broken_link(self.company))
+        self.assertFalse(
+            self.env["dunning.communication"]._find_broken_link(self.company)
+        )
 
     def test_run_statistics(self):
         run = self.communication.run_id

@@ -28,21 +28,44 @@ class TestDunningLevel(DunningCommon):
 
     def test_trigger_range(self):
         for trigger_days in (-400, 99999):
-            with self.subTest(trigger_days=trigger_days), self.assertRaises(ValidationError):
-                self.policy.write({"level_ids": [Command.create(self._level_values(trigger_days=trigger_days))]})
+            with (
+                self.subTest(trigger_days=trigger_days),
+                self.assertRaises(ValidationError),
+            ):
+                self.policy.write(
+                    {
+                        "level_ids": [
+                            Command.create(
+                                self._level_values(trigger_days=trigger_days)
+                            )
+                        ]
+                    }
+                )
 
     def test_same_trigger_twice(self):
         with self.assertRaises(ValidationError):
-            self.policy.write({"level_ids": [Command.create(self._level_values(trigger_days=21))]})
+            self.policy.write(
+                {"level_ids": [Command.create(self._level_values(trigger_days=21))]}
+            )
 
     def test_sequence_must_follow_days(self):
         with self.assertRaises(ValidationError):
-            self.policy.write({"level_ids": [Command.create(self._level_values(trigger_days=30, sequence=1))]})
+            self.policy.write(
+                {
+                    "level_ids": [
+                        Command.create(self._level_values(trigger_days=30, sequence=1))
+                    ]
+                }
+            )
 
     def test_active_policy_needs_levels(self):
         with self.assertRaises(ValidationError):
-            self.env["dunning.policy"].create({"name": "Empty", "company_id": self.company.id})
-        inactive = self.env["dunning.policy"].create({"name": "Draft", "company_id": self.company.id, "active": False})
+            self.env["dunning.policy"].create(
+                {"name": "Empty", "company_id": self.company.id}
+            )
+        inactive = self.env["dunning.policy"].create(
+            {"name": "Draft", "company_id": self.company.id, "active": False}
+        )
         with self.assertRaises(ValidationError):
             inactive.active = True
 
@@ -50,9 +73,15 @@ class TestDunningLevel(DunningCommon):
         template = self.first.mail_template_id
         with self.assertRaises(ValidationError):
             template.active = False
-        with self.assertRaises(IntegrityError), self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             template.unlink()
-        template.copy({"active": False}).active = False  # an unused template can be archived
+        template.copy(
+            {"active": False}
+        ).active = False  # an unused template can be archived
         archived = template.copy({"name": "Archived copy"})
         archived.active = False
         with self.assertRaises(ValidationError):
@@ -60,7 +89,13 @@ class TestDunningLevel(DunningCommon):
 
     def test_email_level_needs_template(self):
         with self.assertRaises(ValidationError):
-            self.policy.write({"level_ids": [Command.create(self._level_values(mail_template_id=False))]})
+            self.policy.write(
+                {
+                    "level_ids": [
+                        Command.create(self._level_values(mail_template_id=False))
+                    ]
+                }
+            )
 
     def test_configure_level_with_form(self):
         with Form(self.policy) as policy_form:
@@ -69,4 +104,6 @@ class TestDunningLevel(DunningCommon):
                 level.trigger_days = 75
                 level.sequence = 50
                 level.mail_template_id = self.final.mail_template_id
-        self.assertEqual(self.policy.level_ids.sorted("sequence")[-1].name, "Legal notice")
+        self.assertEqual(
+            self.policy.level_ids.sorted("sequence")[-1].name, "Legal notice"
+        )

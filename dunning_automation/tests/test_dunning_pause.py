@@ -13,9 +13,15 @@ class TestDunningPause(DunningCommon):
     """The Pause Dunning wizard, as the invoice list's action opens it."""
 
     def test_pause_posts_one_message(self):
-        invoices = self._invoice(self.customer, days(-8)) + self._invoice(self.other_customer, days(-3))
+        invoices = self._invoice(self.customer, days(-8)) + self._invoice(
+            self.other_customer, days(-3)
+        )
         messages = invoices.message_ids
-        wizard = Form(self.env["dunning.pause"].with_context(active_model="account.move", active_ids=invoices.ids))
+        wizard = Form(
+            self.env["dunning.pause"].with_context(
+                active_model="account.move", active_ids=invoices.ids
+            )
+        )
         wizard.paused_until = days(20)
         wizard.reason = "manual"
         wizard.note = "Waiting for the customer's new purchase order."
@@ -25,11 +31,18 @@ class TestDunningPause(DunningCommon):
         for invoice in invoices:
             with self.subTest(invoice=invoice.name):
                 new = invoice.message_ids - messages
-                self.assertEqual(len(new), 1, "one message per invoice, not a tracking message besides")
+                self.assertEqual(
+                    len(new),
+                    1,
+                    "one message per invoice, not a tracking message besides",
+                )
                 self.assertIn("Dunning paused until", new.body)
                 self.assertIn("new purchase order", new.body)
                 self.assertEqual(new.author_id, self.env.user.partner_id)
-                self.assertEqual((invoice.dunning_paused_until, invoice.dunning_pause_reason), (days(20), "manual"))
+                self.assertEqual(
+                    (invoice.dunning_paused_until, invoice.dunning_pause_reason),
+                    (days(20), "manual"),
+                )
                 self.assertEqual(invoice.dunning_state, "paused")
         self._run()
         self.assertFalse(self._communications())

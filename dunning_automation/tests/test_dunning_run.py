@@ -17,17 +17,23 @@ class TestDunningRun(DunningCommon):
     def test_first_reminder_boundary(self):
         invoice = self._invoice(self.customer, days(-7))
         self._run(days(-1))
-        self.assertFalse(self._communications(), "6 days overdue: too early for the first reminder")
+        self.assertFalse(
+            self._communications(), "6 days overdue: too early for the first reminder"
+        )
         run = self._run(TODAY)
         communication = self._communications()
         self.assertEqual(communication.level_id, self.first)
         self.assertEqual(communication.run_id, run)
         self.assertEqual(invoice.dunning_level_id, self.first)
         self.assertEqual(invoice.dunning_last_date, TODAY)
-        self.assertEqual(invoice.dunning_next_date, days(14), "second reminder: +21 from due date")
+        self.assertEqual(
+            invoice.dunning_next_date, days(14), "second reminder: +21 from due date"
+        )
         self.assertEqual(invoice.dunning_state, "in_dunning")
         self._run(days(1))
-        self.assertEqual(len(self._communications()), 1, "the next day brings nothing new")
+        self.assertEqual(
+            len(self._communications()), 1, "the next day brings nothing new"
+        )
 
     def test_courtesy_then_first_then_second_then_final(self):
         invoice = self._invoice(self.customer, days(3))
@@ -43,7 +49,9 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(self._communications().level_id, self.policy.level_ids)
         with freeze_time(days(48)):
             self.assertEqual(invoice.dunning_state, "escalated")
-        self.assertIn("dunning", self.customer.with_company(self.company).dunning_invoice_warning)
+        self.assertIn(
+            "dunning", self.customer.with_company(self.company).dunning_invoice_warning
+        )
 
     def test_grouped_email_content(self):
         self.customer.lang = "en_US"
@@ -54,33 +62,62 @@ class TestDunningRun(DunningCommon):
         self._invoice(self.other_customer, days(-8), 90.0)
         self._run()
         communication = self._communications(self.customer)
-        self.assertEqual(len(communication), 1, "one message per customer, listing all its due invoices")
+        self.assertEqual(
+            len(communication),
+            1,
+            "one message per customer, listing all its due invoices",
+        )
         self.assertEqual(communication.move_ids, invoice_usd + invoice_eur + refund)
         self.assertEqual(communication.state, "queued")
         mail = communication.mail_id
         self.assertEqual(mail.state, "outgoing", "queued, sent later by the mail queue")
         self.assertEqual(mail.recipient_ids, self.customer)
         body = str(mail.body_html)
-        for text in (invoice_usd.name, invoice_eur.name, refund.name, "1,200.00", "500.00", "200.00", "/my/invoices/"):
+        for text in (
+            invoice_usd.name,
+            invoice_eur.name,
+            refund.name,
+            "1,200.00",
+            "500.00",
+            "200.00",
+            "/my/invoices/",
+        ):
             self.assertIn(text, body)
         self.assertIn("access_token=", body)
-        totals = {currency.name: (due, overdue) for currency, due, overdue in communication._totals_by_currency()}
+        totals = {
+            currency.name: (due, overdue)
+            for currency, due, overdue in communication._totals_by_currency()
+        }
         self.assertEqual(
-            totals, {"USD": (1000.0, 1200.0), "EUR": (500.0, 500.0)}, "per currency, never summed; credits netted"
+            totals,
+            {"USD": (1000.0, 1200.0), "EUR": (500.0, 500.0)},
+            "per currency, never summed; credits netted",
         )
         self.assertIn(self.company.name, communication.subject)
         self.assertEqual(communication.body_html, mail.body_html)
         # chatter entry on each listed invoice
-        note = invoice_usd.message_ids.filtered(lambda message: "Dunning reminder" in str(message.body))
+        note = invoice_usd.message_ids.filtered(
+            lambda message: "Dunning reminder" in str(message.body)
+        )
         self.assertEqual(len(note), 1)
 
     def test_invoice_address_is_dunning_contact_and_cc(self):
         self.policy.cc_invoice_contact = True
         accounts = self.env["res.partner"].create(
-            {"name": "Accounts", "type": "invoice", "parent_id": self.customer.id, "email": "payables@cascade.example.com"}
+            {
+                "name": "Accounts",
+                "type": "invoice",
+                "parent_id": self.customer.id,
+                "email": "payables@cascade.example.com",
+            }
         )
         buyer = self.env["res.partner"].create(
-            {"name": "Buyer", "type": "contact", "parent_id": self.customer.id, "email": "buyer@cascade.example.com"}
+            {
+                "name": "Buyer",
+                "type": "contact",
+                "parent_id": self.customer.id,
+                "email": "buyer@cascade.example.com",
+            }
         )
         self.assertEqual(self.customer.dunning_contact_id, accounts)
         invoice = self._invoice(buyer, days(-8), post=False)
@@ -110,7 +147,9 @@ class TestDunningRun(DunningCommon):
         with freeze_time(days(30)):
             self.assertEqual(invoice.dunning_state, "paid")
         self._run(days(30))
-        self.assertEqual(len(self._communications()), 1, "a paid invoice leaves dunning")
+        self.assertEqual(
+            len(self._communications()), 1, "a paid invoice leaves dunning"
+        )
 
     def test_excluded_draft_cancelled_in_payment(self):
         self._invoice(self.customer, days(-8), post=False)
@@ -128,7 +167,9 @@ class TestDunningRun(DunningCommon):
 
     def test_paused_invoice(self):
         invoice = self._invoice(self.customer, days(-8))
-        invoice.write({"dunning_paused_until": days(5), "dunning_pause_reason": "dispute"})
+        invoice.write(
+            {"dunning_paused_until": days(5), "dunning_pause_reason": "dispute"}
+        )
         self._run()
         self.assertFalse(self._communications())
         with freeze_time(TODAY):
@@ -140,7 +181,11 @@ class TestDunningRun(DunningCommon):
     def test_pause_wizard_rejects_past_dates(self):
         invoice = self._invoice(self.customer, days(-8))
         with freeze_time(TODAY):
-            wizard = Form(self.env["dunning.pause"].with_context(active_model="account.move", active_ids=invoice.ids))
+            wizard = Form(
+                self.env["dunning.pause"].with_context(
+                    active_model="account.move", active_ids=invoice.ids
+                )
+            )
             wizard.paused_until = days(-1)
             wizard.reason = "manual"
             with self.assertRaises(UserError):
@@ -156,11 +201,19 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(failed.failure_type, "mail_email_missing")
         self.assertIn("no email", failed.failure_reason)
         self.assertFalse(failed.mail_id)
-        self.assertTrue(failed.hash, "a failed reminder is still part of the audit trail")
+        self.assertTrue(
+            failed.hash, "a failed reminder is still part of the audit trail"
+        )
         activity = silent.activity_ids
-        self.assertEqual(len(activity), 1, "the collector is asked to reach the customer otherwise")
+        self.assertEqual(
+            len(activity), 1, "the collector is asked to reach the customer otherwise"
+        )
         self.assertIn(self.first.name, activity.summary)
-        self.assertEqual(self._communications(self.customer).state, "queued", "the others still go out")
+        self.assertEqual(
+            self._communications(self.customer).state,
+            "queued",
+            "the others still go out",
+        )
 
     def test_invalid_and_blacklisted_email(self):
         invalid = self._customer("Bob", "bob@")
@@ -169,23 +222,42 @@ class TestDunningRun(DunningCommon):
         self._invoice(invalid, days(-8))
         self._invoice(blacklisted, days(-8))
         self._run()
-        self.assertEqual(self._communications(invalid).failure_type, "mail_email_invalid")
+        self.assertEqual(
+            self._communications(invalid).failure_type, "mail_email_invalid"
+        )
         self.assertEqual(self._communications(blacklisted).failure_type, "mail_bl")
-        self.assertFalse(self.env["mail.mail"].search([("model", "=", "dunning.communication"), ("email_to", "like", "optout")]))
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [
+                    ("model", "=", "dunning.communication"),
+                    ("email_to", "like", "optout"),
+                ]
+            )
+        )
 
     def test_broken_template_fails_only_its_reminders(self):
         # as a template broken by an upgrade or a translation: saving it through the ORM is refused
-        self.env.cr.execute(SQL(
-            "UPDATE mail_template SET subject = %s WHERE id = %s",
-            json.dumps({"en_US": "{{ object.does_not_exist }}"}), self.first.mail_template_id.id,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE mail_template SET subject = %s WHERE id = %s",
+                json.dumps({"en_US": "{{ object.does_not_exist }}"}),
+                self.first.mail_template_id.id,
+            )
+        )
         self.env.invalidate_all()
         self._invoice(self.customer, days(-8))
-        self._invoice(self.other_customer, days(2))  # courtesy reminder: another template
-        with mute_logger("odoo.addons.mail.models.mail_render_mixin", "odoo.addons.dunning_automation.models.mail_template"):
+        self._invoice(
+            self.other_customer, days(2)
+        )  # courtesy reminder: another template
+        with mute_logger(
+            "odoo.addons.mail.models.mail_render_mixin",
+            "odoo.addons.dunning_automation.models.mail_template",
+        ):
             self._run()
         self.assertEqual(self._communications(self.customer).state, "failed")
-        self.assertEqual(self._communications(self.customer).failure_type, "mail_template_error")
+        self.assertEqual(
+            self._communications(self.customer).failure_type, "mail_template_error"
+        )
         self.assertEqual(self._communications(self.other_customer).state, "queued")
 
     def test_company_without_email_is_a_config_error(self):
@@ -198,7 +270,11 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(run.state, "failed", "not 'done': nothing could be sent")
         self.assertIn("no email address", run.error_log)
         settings = self.env["res.config.settings"].with_company(self.company).create({})
-        self.assertIn("no email address", settings.dunning_configuration_problem, "Settings show the banner")
+        self.assertIn(
+            "no email address",
+            settings.dunning_configuration_problem,
+            "Settings show the banner",
+        )
         with freeze_time(TODAY), self.assertRaisesRegex(UserError, "no email address"):
             self.customer.action_dunning_send_now()
 
@@ -206,11 +282,15 @@ class TestDunningRun(DunningCommon):
         """Odoo's own fallback sender: the alias domain's catchall address."""
         self.company.email = False
         self.company.partner_id.email = False
-        self.company.alias_domain_id = self.env["mail.alias.domain"].create({"name": "company-a.example.com"})
+        self.company.alias_domain_id = self.env["mail.alias.domain"].create(
+            {"name": "company-a.example.com"}
+        )
         self._invoice(self.customer, days(-8))
         run = self._run()
         self.assertEqual(run.state, "done")
-        self.assertIn("catchall@company-a.example.com", self._communications().mail_id.email_from)
+        self.assertIn(
+            "catchall@company-a.example.com", self._communications().mail_id.email_from
+        )
 
     def test_one_company_without_sender_is_a_warning(self):
         other = self.setup_other_company(name="Company Without Mail")["company"]
@@ -221,7 +301,11 @@ class TestDunningRun(DunningCommon):
         run = self._run(companies=self.company + other)
         self.assertEqual(run.state, "warning")
         self.assertIn(other.name, run.error_log)
-        self.assertEqual(self._communications().state, "queued", "the other company's reminders go out")
+        self.assertEqual(
+            self._communications().state,
+            "queued",
+            "the other company's reminders go out",
+        )
 
     def test_tolerance_and_min_residual(self):
         self.company.dunning_tolerance = 50.0
@@ -241,39 +325,73 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(run.skip_counts, {"credit_balance": 1})
 
     def test_instalments(self):
-        term = self.env["account.payment.term"].create({
-            "name": "Two instalments",
-            "line_ids": [
-                (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
-                (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 60}),
-            ],
-        })
-        invoice = self._create_invoice_one_line(
-            price_unit=1000.0, tax_ids=[], partner_id=self.customer, invoice_date=days(-8),
-            invoice_payment_term_id=term, post=True,
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Two instalments",
+                "line_ids": [
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
         )
-        self.assertEqual(invoice.invoice_date_due, days(52), "the invoice's due date is its last instalment")
+        invoice = self._create_invoice_one_line(
+            price_unit=1000.0,
+            tax_ids=[],
+            partner_id=self.customer,
+            invoice_date=days(-8),
+            invoice_payment_term_id=term,
+            post=True,
+        )
+        self.assertEqual(
+            invoice.invoice_date_due,
+            days(52),
+            "the invoice's due date is its last instalment",
+        )
         self._run()
         communication = self._communications()
-        self.assertEqual(communication.level_id, self.first, "the first instalment is 8 days late")
-        self.assertEqual(communication.line_ids.mapped("date_due"), [days(-8), days(52)])
+        self.assertEqual(
+            communication.level_id, self.first, "the first instalment is 8 days late"
+        )
+        self.assertEqual(
+            communication.line_ids.mapped("date_due"), [days(-8), days(52)]
+        )
 
     def test_multi_company_isolation(self):
         other = self.setup_other_company(name="Company B")["company"]
         other.email = "b@example.com"
-        self._invoice(self.customer, days(-8), company_id=other, journal_id=self.env["account.journal"].search(
-            [("company_id", "=", other.id), ("type", "=", "sale")], limit=1))
+        self._invoice(
+            self.customer,
+            days(-8),
+            company_id=other,
+            journal_id=self.env["account.journal"].search(
+                [("company_id", "=", other.id), ("type", "=", "sale")], limit=1
+            ),
+        )
         self._run()
-        self.assertFalse(self._communications(), "company A's run leaves company B alone")
+        self.assertFalse(
+            self._communications(), "company A's run leaves company B alone"
+        )
         self._run(companies=other)
-        communication = self.env["dunning.communication"].search([("company_id", "=", other.id)])
+        communication = self.env["dunning.communication"].search(
+            [("company_id", "=", other.id)]
+        )
         self.assertEqual(communication.level_id.policy_id, other.dunning_policy_id)
-        user_a = self.env["res.users"].create({
-            "name": "Clerk A", "login": "clerk_a", "company_id": self.company.id,
-            "company_ids": [(6, 0, self.company.ids)],
-            "group_ids": [(6, 0, self.env.ref("account.group_account_invoice").ids)],
-        })
-        self.assertFalse(self.env["dunning.communication"].with_user(user_a).search([("id", "=", communication.id)]))
+        user_a = self.env["res.users"].create(
+            {
+                "name": "Clerk A",
+                "login": "clerk_a",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "group_ids": [
+                    (6, 0, self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
+        self.assertFalse(
+            self.env["dunning.communication"]
+            .with_user(user_a)
+            .search([("id", "=", communication.id)])
+        )
 
     def test_idempotent_same_day(self):
         self.first.min_days_since_previous = 0
@@ -288,10 +406,16 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(run.skip_counts.get("already_sent"), 1)
         communication = self._communications()
         with self.assertRaises(UniqueViolation), mute_logger("odoo.sql_db"):
-            self.env["dunning.communication"].sudo().create({
-                "company_id": self.company.id, "partner_id": self.customer.id, "level_id": self.first.id,
-                "channel": "email", "dunning_date": TODAY, "idempotency_key": communication.idempotency_key,
-            })
+            self.env["dunning.communication"].sudo().create(
+                {
+                    "company_id": self.company.id,
+                    "partner_id": self.customer.id,
+                    "level_id": self.first.id,
+                    "channel": "email",
+                    "dunning_date": TODAY,
+                    "idempotency_key": communication.idempotency_key,
+                }
+            )
             self.env.flush_all()
 
     def test_preview_writes_nothing(self):
@@ -299,10 +423,17 @@ class TestDunningRun(DunningCommon):
         silent = self._customer("No Mail Inc")
         self._invoice(silent, days(-8))
         with freeze_time(TODAY):
-            preview = self.env["dunning.preview"].create({"company_id": self.company.id})
+            preview = self.env["dunning.preview"].create(
+                {"company_id": self.company.id}
+            )
             preview.action_compute()
         self.assertEqual(preview.line_ids.partner_id, self.customer + silent)
-        self.assertIn("no email address", preview.line_ids.filtered(lambda line: line.partner_id == silent).will_fail_reason)
+        self.assertIn(
+            "no email address",
+            preview.line_ids.filtered(
+                lambda line: line.partner_id == silent
+            ).will_fail_reason,
+        )
         self.assertFalse(self._communications())
         self.assertFalse(invoice.dunning_level_id)
         self.assertFalse(invoice.dunning_next_date)
@@ -314,9 +445,16 @@ class TestDunningRun(DunningCommon):
         self._run(days(4))
         with freeze_time(days(6)):
             self.customer.action_dunning_send_now()
-        self.assertEqual(self._communications().mapped("level_id"), self.first, "resent at its current level")
+        self.assertEqual(
+            self._communications().mapped("level_id"),
+            self.first,
+            "resent at its current level",
+        )
         self.assertEqual(len(self._communications()), 2)
-        with freeze_time(days(6)), self.assertRaisesRegex(UserError, "Already sent today"):
+        with (
+            freeze_time(days(6)),
+            self.assertRaisesRegex(UserError, "Already sent today"),
+        ):
             invoice.action_dunning_send_now()
 
     def test_one_reminder_per_invoice(self):
@@ -327,10 +465,14 @@ class TestDunningRun(DunningCommon):
         communications = self._communications()
         self.assertEqual(len(communications), 2)
         self.assertEqual(communications.move_ids, first + second)
-        self.assertEqual(communications[0].move_ids | communications[1].move_ids, first + second)
+        self.assertEqual(
+            communications[0].move_ids | communications[1].move_ids, first + second
+        )
 
     def test_invoice_warning_on_new_invoices(self):
-        self.customer.with_company(self.company).dunning_invoice_warning = "Escalated: ask for prepayment."
+        self.customer.with_company(
+            self.company
+        ).dunning_invoice_warning = "Escalated: ask for prepayment."
         draft = self._invoice(self.customer, days(30), post=False)
         self.assertIn("dunning_automation_partner_warning", draft.alerts)
 
@@ -341,16 +483,25 @@ class TestDunningRun(DunningCommon):
         attachments = self._communications().mail_id.attachment_ids
         self.assertEqual(len(attachments), 1)
         self.assertEqual(attachments.mimetype, "application/pdf")
-        self.assertEqual((attachments.res_model, attachments.res_id), ("account.move", invoice.id))
+        self.assertEqual(
+            (attachments.res_model, attachments.res_id), ("account.move", invoice.id)
+        )
         self.assertIn(invoice.name.replace("/", "_"), attachments.name)
 
     def test_rendered_in_the_customers_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         template = self.first.mail_template_id
-        template.with_context(lang="fr_FR").subject = "{{ object.company_id.name }} : rappel de paiement"
+        template.with_context(
+            lang="fr_FR"
+        ).subject = "{{ object.company_id.name }} : rappel de paiement"
         self.customer.lang = "fr_FR"
         self._invoice(self.customer, days(-8))
         self._invoice(self.other_customer, days(-8))
         self._run()
-        self.assertEqual(self._communications(self.customer).subject, f"{self.company.name} : rappel de paiement")
-        self.assertIn("payment reminder", self._communications(self.other_customer).subject)
+        self.assertEqual(
+            self._communications(self.customer).subject,
+            f"{self.company.name} : rappel de paiement",
+        )
+        self.assertIn(
+            "payment reminder", self._communications(self.other_customer).subject
+        )

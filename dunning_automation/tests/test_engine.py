@@ -23,7 +23,9 @@ def item(line_id, due_offset, amount=100.0, partner_id=1, move_id=None, **values
         line_id=line_id,
         move_id=move_id or line_id,
         partner_id=partner_id,
-        date_maturity=TODAY + timedelta(days=due_offset) if due_offset is not None else None,
+        date_maturity=TODAY + timedelta(days=due_offset)
+        if due_offset is not None
+        else None,
         amount_residual=amount,
         **values,
     )
@@ -31,7 +33,9 @@ def item(line_id, due_offset, amount=100.0, partner_id=1, move_id=None, **values
 
 def decide(items, **kwargs):
     evaluation = engine.evaluate(items, LEVELS, TODAY, **kwargs)
-    return {decision.partner_id: decision for decision in evaluation.decisions}, evaluation
+    return {
+        decision.partner_id: decision for decision in evaluation.decisions
+    }, evaluation
 
 
 @tagged("dunning_engine")
@@ -45,7 +49,12 @@ class TestEngine(BaseCase):
                 self.assertEqual(decisions[1].send, expected is not None)
 
     def test_courtesy_reminder_before_due_only(self):
-        for offset, expected in ((4, None), (3, COURTESY.id), (0, COURTESY.id), (-1, None)):
+        for offset, expected in (
+            (4, None),
+            (3, COURTESY.id),
+            (0, COURTESY.id),
+            (-1, None),
+        ):
             with self.subTest(offset=offset):
                 decisions, _evaluation = decide([item(1, offset)])
                 self.assertEqual(decisions[1].level_id, expected)
@@ -109,7 +118,9 @@ class TestEngine(BaseCase):
         self.assertEqual(decisions[1].advancing, {2: FIRST.id})
         self.assertEqual(decisions[1].line_ids, [2])
         self.assertIsNone(evaluation.next_dates[1])
-        decisions, _evaluation = decide([item(1, -30, paused_until=TODAY - timedelta(days=1))])
+        decisions, _evaluation = decide(
+            [item(1, -30, paused_until=TODAY - timedelta(days=1))]
+        )
         self.assertEqual(decisions[1].level_id, FIRST.id)
 
     def test_recent_reminder_holds_back(self):
@@ -140,7 +151,9 @@ class TestEngine(BaseCase):
         self.assertIsNone(evaluation.next_dates[1])
 
     def test_partners_are_independent(self):
-        decisions, _evaluation = decide([item(1, -8, partner_id=1), item(2, -2, partner_id=2)])
+        decisions, _evaluation = decide(
+            [item(1, -8, partner_id=1), item(2, -2, partner_id=2)]
+        )
         self.assertTrue(decisions[1].send)
         self.assertFalse(decisions[2].send)
 
@@ -158,14 +171,26 @@ class TestEngine(BaseCase):
         items = [
             item(1, -8, 100.0, currency_id=1),
             item(2, 10, 50.0, currency_id=1),  # not due yet: owed, not overdue
-            item(3, None, -30.0, currency_id=1),  # a credit needs no due date, is never overdue
+            item(
+                3, None, -30.0, currency_id=1
+            ),  # a credit needs no due date, is never overdue
             item(4, -8, 40.0, currency_id=2, amount_residual_currency=80.0),
-            item(5, -8, 25.0, currency_id=1, paused_until=TODAY),  # paused: owed, not overdue
+            item(
+                5, -8, 25.0, currency_id=1, paused_until=TODAY
+            ),  # paused: owed, not overdue
         ]
         totals = engine.totals_by_currency(items, TODAY)
         self.assertEqual(totals[1], engine.Totals(1, balance=145.0, overdue=100.0))
-        self.assertEqual(totals[2], engine.Totals(2, balance=80.0, overdue=80.0), "the document currency")
-        self.assertEqual(engine.overdue_total(items, TODAY), 140.0, "the company currency, for the tolerance")
+        self.assertEqual(
+            totals[2],
+            engine.Totals(2, balance=80.0, overdue=80.0),
+            "the document currency",
+        )
+        self.assertEqual(
+            engine.overdue_total(items, TODAY),
+            140.0,
+            "the company currency, for the tolerance",
+        )
         decisions, _evaluation = decide(items)
         self.assertEqual(decisions[1].totals, totals)
         self.assertEqual(
@@ -177,28 +202,57 @@ class TestEngine(BaseCase):
         )
 
     def test_totals_count_items_the_policy_leaves_out(self):
-        chased, small = item(1, -8, 100.0, currency_id=1), item(2, -8, 5.0, currency_id=1)
+        chased, small = (
+            item(1, -8, 100.0, currency_id=1),
+            item(2, -8, 5.0, currency_id=1),
+        )
         decisions, _evaluation = decide([chased], owed_items=[chased, small])
         self.assertEqual(decisions[1].totals[1].balance, 105.0)
         self.assertEqual(decisions[1].overdue_total, 100.0)
 
     def test_move_status(self):
-        self.assertEqual(engine.move_status([item(1, -1)], TODAY), engine.STATUS_OVERDUE)
-        self.assertEqual(engine.move_status([item(1, 0)], TODAY), engine.STATUS_DUE, "due today is not overdue")
+        self.assertEqual(
+            engine.move_status([item(1, -1)], TODAY), engine.STATUS_OVERDUE
+        )
+        self.assertEqual(
+            engine.move_status([item(1, 0)], TODAY),
+            engine.STATUS_DUE,
+            "due today is not overdue",
+        )
         two = [item(1, -5, move_id=9), item(2, 30, move_id=9)]
-        self.assertEqual(engine.move_status(two, TODAY), engine.STATUS_OVERDUE, "its first instalment is")
+        self.assertEqual(
+            engine.move_status(two, TODAY),
+            engine.STATUS_OVERDUE,
+            "its first instalment is",
+        )
         self.assertEqual(engine.earliest_due_date(two), TODAY - timedelta(days=5))
         self.assertEqual(engine.days_overdue(two, TODAY), 5)
-        for reason, status in (("promise", "promised"), ("dispute", "disputed"), ("manual", "paused")):
+        for reason, status in (
+            ("promise", "promised"),
+            ("dispute", "disputed"),
+            ("manual", "paused"),
+        ):
             paused = item(1, -5, paused_until=TODAY, pause_reason=reason)
             self.assertEqual(engine.move_status([paused], TODAY), status)
             self.assertEqual(engine.days_overdue([paused], TODAY), 0)
-        expired = item(1, -5, paused_until=TODAY - timedelta(days=1), pause_reason="promise")
+        expired = item(
+            1, -5, paused_until=TODAY - timedelta(days=1), pause_reason="promise"
+        )
         self.assertEqual(engine.move_status([expired], TODAY), engine.STATUS_OVERDUE)
 
     def test_make_items_from_rows(self):
-        row = {"line_id": 1, "move_id": 2, "partner_id": 3, "date_maturity": None, "amount_residual": 10.0,
-               "invoice_date": TODAY, "journal_id": 7, "move_type": "out_invoice"}
+        row = {
+            "line_id": 1,
+            "move_id": 2,
+            "partner_id": 3,
+            "date_maturity": None,
+            "amount_residual": 10.0,
+            "invoice_date": TODAY,
+            "journal_id": 7,
+            "move_type": "out_invoice",
+        }
         [made] = engine.make_items([row])
-        self.assertEqual(made.due_date, TODAY, "the invoice date when the line has no maturity")
+        self.assertEqual(
+            made.due_date, TODAY, "the invoice date when the line has no maturity"
+        )
         self.assertEqual(made.residual_in_currency, 10.0)

@@ -12,7 +12,11 @@ from odoo.tools.misc import file_path
 from .common import DunningCommon, days
 
 # What a translation must keep from its source: format placeholders, inline template expressions, markup.
-KEPT = (re.compile(r"%\(\w+\)[sd]|%[sd]"), re.compile(r"\{\{.*?\}\}"), re.compile(r"<[^>]+>"))
+KEPT = (
+    re.compile(r"%\(\w+\)[sd]|%[sd]"),
+    re.compile(r"\{\{.*?\}\}"),
+    re.compile(r"<[^>]+>"),
+)
 
 
 @tagged("post_install", "-at_install")
@@ -24,8 +28,12 @@ class TestI18n(DunningCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
         # What Odoo does when French is installed after the addon: load i18n/fr.po into the database.
-        cls.env["ir.module.module"]._load_module_terms(["dunning_automation"], ["fr_FR"], overwrite=True)
-        cls.french_customer = cls._customer("Boulangerie Dupont", "compta@dupont.example.fr", lang="fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["dunning_automation"], ["fr_FR"], overwrite=True
+        )
+        cls.french_customer = cls._customer(
+            "Boulangerie Dupont", "compta@dupont.example.fr", lang="fr_FR"
+        )
         cls.other_customer.lang = "en_US"
         cls._invoice(cls.french_customer, days(-8))
         cls._invoice(cls.other_customer, days(-8))
@@ -35,7 +43,8 @@ class TestI18n(DunningCommon):
         communication = self._communications(self.french_customer)
         self.assertEqual(communication.level_id, self.first)
         self.assertEqual(
-            communication.subject, f"{self.company.name}\u00a0: relance de paiement (Boulangerie Dupont)"
+            communication.subject,
+            f"{self.company.name}\u00a0: relance de paiement (Boulangerie Dupont)",
         )
         body = str(communication.body_html)
         for french in (
@@ -48,8 +57,16 @@ class TestI18n(DunningCommon):
             "Consulter votre relevé / payer en ligne",
         ):
             self.assertIn(french, body)
-        for english in ("Dear", "Our records show", "Kind regards", "Amount Due", "Days Overdue", "Total due",
-                        "View your statement", "From your statement"):
+        for english in (
+            "Dear",
+            "Our records show",
+            "Kind regards",
+            "Amount Due",
+            "Days Overdue",
+            "Total due",
+            "View your statement",
+            "From your statement",
+        ):
             self.assertNotIn(english, body)
         # the same run still writes to an English customer in English
         other = self._communications(self.other_customer)
@@ -61,7 +78,12 @@ class TestI18n(DunningCommon):
         fields = Run.fields_get(["state", "trigger"], ["string", "selection"])
         self.assertEqual(fields["state"]["string"], "État")
         self.assertIn(("manual", "Lancer maintenant"), fields["trigger"]["selection"])
-        self.assertEqual(self.env.ref("dunning_automation.menu_dunning_root").with_context(lang="fr_FR").name, "Relances")
+        self.assertEqual(
+            self.env.ref("dunning_automation.menu_dunning_root")
+            .with_context(lang="fr_FR")
+            .name,
+            "Relances",
+        )
         # a code term (env._) of the run's statistics
         planner = self.env["dunning.planner"].with_context(lang="fr_FR")
         self.assertEqual(planner._skip_reason_labels()["archived"], "Client archivé")
@@ -74,6 +96,7 @@ class TestI18n(DunningCommon):
             for entry in polib.pofile(str(path)).translated_entries():
                 for pattern in KEPT:
                     self.assertEqual(
-                        Counter(pattern.findall(entry.msgstr)), Counter(pattern.findall(entry.msgid)),
+                        Counter(pattern.findall(entry.msgstr)),
+                        Counter(pattern.findall(entry.msgid)),
                         f"{path.name}: {entry.msgid[:80]!r}",
                     )

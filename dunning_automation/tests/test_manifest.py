@@ -50,9 +50,25 @@ class TestManifest(BaseCase):
     def test_external_dependencies_match_imports(self):
         """The manifest declares exactly the third-party packages the addon imports, beyond
         what Odoo itself requires."""
-        declared = {_canonical(name) for name in get_manifest("dunning_automation")["external_dependencies"]["python"]}
-        odoo_requires = {_canonical(_requirement_name(req)) for req in importlib.metadata.requires("odoo") or ()}
+        declared = {
+            _canonical(name)
+            for name in get_manifest("dunning_automation")["external_dependencies"][
+                "python"
+            ]
+        }
+        odoo_requires = {
+            _canonical(_requirement_name(req))
+            for req in importlib.metadata.requires("odoo") or ()
+        }
         imported = imported_distributions()
-        undeclared = {name: str(path) for name, path in imported.items() if name not in declared | odoo_requires}
+        undeclared = {
+            name: str(path)
+            for name, path in imported.items()
+            if name not in declared | odoo_requires
+        }
         self.assertEqual(undeclared, {}, "imported but not in external_dependencies")
-        self.assertEqual(declared - set(imported), set(), "in external_dependencies but never imported")
+        self.assertEqual(
+            declared - set(imported),
+            set(),
+            "in external_dependencies but never imported",
+        )

@@ -54,7 +54,9 @@ def _planted_delays(seed=5):
     """
     rng = np.random.default_rng(seed)
     partner = np.repeat(np.arange(40), 36)
-    invoice_date = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, partner.size), unit="D")
+    invoice_date = pd.Timestamp("2023-01-01") + pd.to_timedelta(
+        rng.integers(0, 700, partner.size), unit="D"
+    )
     big = rng.random(partner.size) < 0.25
     expected = rng.choice([8, 18, 26, 38, 50], size=40)[partner] + 20 * big
     paid_after = expected + rng.integers(-2, 3, partner.size)
@@ -64,7 +66,8 @@ def _planted_delays(seed=5):
             "partner_id": [f"C{p:03d}" for p in partner],
             "invoice_date": invoice_date,
             "due_date": invoice_date + pd.Timedelta(days=30),
-            "amount": np.where(big, 4000.0, 1000.0) * rng.uniform(0.9, 1.1, partner.size),
+            "amount": np.where(big, 4000.0, 1000.0)
+            * rng.uniform(0.9, 1.1, partner.size),
             "currency": "EUR",
             "paid_date": invoice_date + pd.to_timedelta(paid_after, unit="D"),
             "expected_days": expected,
@@ -73,10 +76,14 @@ def _planted_delays(seed=5):
 
 
 def _assert_no_nan(case, pred):
-    numeric = pred[["late_probability", "expected_days_late", "days_overdue", "risk_score"]]
+    numeric = pred[
+        ["late_probability", "expected_days_late", "days_overdue", "risk_score"]
+    ]
     case.assertFalse(numeric.isna().any().any())
     case.assertFalse(pred["expected_pay_date"].isna().any())
-    case.assertTrue(((pred["late_probability"] >= 0) & (pred["late_probability"] <= 1)).all())
+    case.assertTrue(
+        ((pred["late_probability"] >= 0) & (pred["late_probability"] <= 1)).all()
+    )
     case.assertTrue((pred["expected_days_late"] >= 0).all())
 
 
@@ -85,7 +92,9 @@ class TestLatePaymentModel(RiskCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.frame, cls.truth = make_synthetic_history(300, 8000, seed=1, return_truth=True)
+        cls.frame, cls.truth = make_synthetic_history(
+            300, 8000, seed=1, return_truth=True
+        )
         cls.model = LatePaymentModel().fit(cls.frame, AS_OF)
         cls.pred = cls.model.predict(cls.frame, AS_OF)
         cls.partners = cls.model.score_partners(cls.frame, AS_OF)
@@ -93,9 +102,12 @@ class TestLatePaymentModel(RiskCase):
     def test_predict_output(self):
         self.assertIsNone(self.model.fallback_reason_)
         validation = self.model.validation_
-        self.assertLess(validation.at["model", "brier"], validation.at["baseline", "brier"])
+        self.assertLess(
+            validation.at["model", "brier"], validation.at["baseline", "brier"]
+        )
         self.assertLessEqual(
-            validation.at["model", "pay_date_mae_days"], validation.at["baseline", "pay_date_mae_days"]
+            validation.at["model", "pay_date_mae_days"],
+            validation.at["baseline", "pay_date_mae_days"],
         )
         self.assertEqual(list(self.pred.columns), list(PREDICTION_COLUMNS))
         self.assertEqual(self.pred.index.name, "invoice_id")
@@ -105,55 +117,86 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue(self.pred["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
         overdue = self.pred[self.pred["days_overdue"] > 0]
         self.assertTrue((overdue["late_probability"] == 1).all())
-        self.assertTrue((overdue["behaviour_probability"] < 1).all(), "what the behaviour says, before that rule")
         self.assertTrue(
-            overdue.apply(lambda r: r["reasons"][0] == (R.REASON_DAYS_OVERDUE, {"days": r["days_overdue"]}), axis=1).all()
+            (overdue["behaviour_probability"] < 1).all(),
+            "what the behaviour says, before that rule",
+        )
+        self.assertTrue(
+            overdue.apply(
+                lambda r: (
+                    r["reasons"][0]
+                    == (R.REASON_DAYS_OVERDUE, {"days": r["days_overdue"]})
+                ),
+                axis=1,
+            ).all()
         )
         self.assertTrue(set(self.pred["risk_band"]) <= set(BAND_NAMES))
 
     def test_reasons_are_codes(self):
         """Reasons leave the package as codes with JSON parameters: the caller words them."""
-        codes = {value for name, value in vars(R).items() if name.startswith("REASON_") and isinstance(value, str)}
+        codes = {
+            value
+            for name, value in vars(R).items()
+            if name.startswith("REASON_") and isinstance(value, str)
+        }
         for reasons in [*self.pred["reasons"], *self.partners["reasons"]]:
             for reason in reasons:
                 self.assertIsInstance(reason, Reason)
                 self.assertIn(reason.code, codes)
-                self.assertEqual(json.loads(json.dumps(reason)), [reason.code, reason.params])
+                self.assertEqual(
+                    json.loads(json.dumps(reason)), [reason.code, reason.params]
+                )
 
     def test_recovers_planted_effect(self):
         scored = self.partners.join(self.truth.set_index("partner_id"))
         by_kind = scored.groupby("kind")["late_probability"].mean()
         self.assertGreater(by_kind["chronic late"], by_kind["reliable"] + 0.4)
         # held out: invoices issued in the next quarter, scored with what was known on AS_OF
-        outcome = known_outcomes(validate_frame(self.frame).clean, pd.Timestamp("2025-01-01")).set_index("invoice_id")
+        outcome = known_outcomes(
+            validate_frame(self.frame).clean, pd.Timestamp("2025-01-01")
+        ).set_index("invoice_id")
         ids = self._upcoming(self.frame)
         ids = ids[ids.isin(outcome.index)]
         pred = self.model.predict(self.frame, AS_OF, invoice_ids=ids, reasons=False)
         _assert_no_nan(self, pred)
-        self.assertGreater(roc_auc_score(outcome.loc[pred.index, "late"], pred["late_probability"]), 0.78)
+        self.assertGreater(
+            roc_auc_score(outcome.loc[pred.index, "late"], pred["late_probability"]),
+            0.78,
+        )
 
     def test_no_look_ahead(self):
         changed = self.frame.copy()
         after = changed["paid_date"] >= AS_OF
         rng = np.random.default_rng(7)
-        changed.loc[after, "paid_date"] += pd.to_timedelta(rng.integers(-5, 60, after.sum()), unit="D")
-        changed.loc[after, "paid_date"] = changed.loc[after, "paid_date"].clip(lower=AS_OF)
+        changed.loc[after, "paid_date"] += pd.to_timedelta(
+            rng.integers(-5, 60, after.sum()), unit="D"
+        )
+        changed.loc[after, "paid_date"] = changed.loc[after, "paid_date"].clip(
+            lower=AS_OF
+        )
         changed.loc[after & (rng.random(len(changed)) < 0.3), "paid_date"] = pd.NaT
         changed.loc[changed["disputed_date"] >= AS_OF, "disputed_date"] = pd.NaT
-        extra = make_synthetic_history(50, 500, seed=9, start="2024-07-01", end="2024-12-31")
+        extra = make_synthetic_history(
+            50, 500, seed=9, start="2024-07-01", end="2024-12-31"
+        )
         extra["invoice_id"] = "NEW" + extra["invoice_id"]
         changed = pd.concat([changed, extra], ignore_index=True)
         self.assertGreater(len(changed), len(self.frame))
 
         model = LatePaymentModel().fit(changed, AS_OF)
         pd.testing.assert_frame_equal(model.predict(changed, AS_OF), self.pred)
-        pd.testing.assert_frame_equal(model.score_partners(changed, AS_OF), self.partners)
+        pd.testing.assert_frame_equal(
+            model.score_partners(changed, AS_OF), self.partners
+        )
         pd.testing.assert_frame_equal(model.bands_, self.model.bands_)
 
     def _upcoming(self, frame, months=3):
         """Ids of the invoices issued in the ``months`` after AS_OF."""
         issued = frame["invoice_date"]
-        return frame.loc[(issued >= AS_OF) & (issued < AS_OF + pd.DateOffset(months=months)), "invoice_id"]
+        return frame.loc[
+            (issued >= AS_OF) & (issued < AS_OF + pd.DateOffset(months=months)),
+            "invoice_id",
+        ]
 
     def test_no_look_ahead_at_issue(self):
         """Scored on its invoice date, an invoice sees the history up to that day and nothing after."""
@@ -162,51 +205,94 @@ class TestLatePaymentModel(RiskCase):
         ids = ids[self.frame.loc[ids.index, "invoice_date"] < cutoff]
         pred = self.model.predict(self.frame, AS_OF, invoice_ids=ids, at_issue=True)
         _assert_no_nan(self, pred)
-        self.assertTrue((pred["expected_pay_date"] >= self.frame.set_index("invoice_id").loc[pred.index, "invoice_date"]).all())
+        self.assertTrue(
+            (
+                pred["expected_pay_date"]
+                >= self.frame.set_index("invoice_id").loc[pred.index, "invoice_date"]
+            ).all()
+        )
 
         def changed_from(day):
             """Prediction once everything from ``day`` on is rewritten: other invoices gone, payments
             undone, disputes a day later."""
             frame = self.frame
-            changed = frame[(frame["invoice_date"] < day) | frame["invoice_id"].isin(ids)].copy()
+            changed = frame[
+                (frame["invoice_date"] < day) | frame["invoice_id"].isin(ids)
+            ].copy()
             changed.loc[changed["paid_date"] >= day, "paid_date"] = pd.NaT
-            changed.loc[changed["disputed_date"] >= day, "disputed_date"] += pd.Timedelta(days=1)
+            changed.loc[changed["disputed_date"] >= day, "disputed_date"] += (
+                pd.Timedelta(days=1)
+            )
             return self.model.predict(changed, AS_OF, invoice_ids=ids, at_issue=True)
 
         pd.testing.assert_frame_equal(changed_from(cutoff), pred)
-        self.assertFalse(changed_from(AS_OF).equals(pred), "what happened since AS_OF is used")
+        self.assertFalse(
+            changed_from(AS_OF).equals(pred), "what happened since AS_OF is used"
+        )
 
     def test_dispute_known_on_its_day(self):
         """A dispute dated on the invoice date is known when the invoice is scored that day."""
-        on_issue = self.frame.assign(disputed_date=self.frame["invoice_date"].where(self.frame["disputed_date"].notna()))
-        next_day = on_issue.assign(disputed_date=on_issue["disputed_date"] + pd.Timedelta(days=1))
+        on_issue = self.frame.assign(
+            disputed_date=self.frame["invoice_date"].where(
+                self.frame["disputed_date"].notna()
+            )
+        )
+        next_day = on_issue.assign(
+            disputed_date=on_issue["disputed_date"] + pd.Timedelta(days=1)
+        )
         model = LatePaymentModel().fit(on_issue, AS_OF)
         ids = self._upcoming(on_issue)
         known = model.predict(on_issue, AS_OF, invoice_ids=ids, at_issue=True)
-        unknown = model.predict(next_day, AS_OF, invoice_ids=ids, at_issue=True, reasons=False)
-        disputed = on_issue.set_index("invoice_id").loc[known.index, "disputed_date"].notna().to_numpy()
+        unknown = model.predict(
+            next_day, AS_OF, invoice_ids=ids, at_issue=True, reasons=False
+        )
+        disputed = (
+            on_issue.set_index("invoice_id")
+            .loc[known.index, "disputed_date"]
+            .notna()
+            .to_numpy()
+        )
         self.assertGreater(disputed.sum(), 10)
         gain = (known["late_probability"] - unknown["late_probability"])[disputed]
         self.assertGreater(gain.mean(), 0.1)
-        says_disputed = known["reasons"].map(lambda reasons: Reason(R.REASON_DISPUTED) in reasons).to_numpy()
+        says_disputed = (
+            known["reasons"]
+            .map(lambda reasons: Reason(R.REASON_DISPUTED) in reasons)
+            .to_numpy()
+        )
         self.assertTrue(says_disputed[disputed].any())
         self.assertFalse(says_disputed[~disputed].any())
 
     def test_partner_band_is_behaviour_not_overdue(self):
         """An overdue invoice does not make a customer certain to pay late: the band follows how it pays."""
         kinds = self.partners.join(self.truth.set_index("partner_id"))
-        reliable_overdue = kinds[(kinds["kind"] == "reliable") & (kinds["n_overdue"] > 0)]
-        self.assertGreaterEqual(len(reliable_overdue), 5, "the synthetic history has reliable customers with overdue invoices")
+        reliable_overdue = kinds[
+            (kinds["kind"] == "reliable") & (kinds["n_overdue"] > 0)
+        ]
+        self.assertGreaterEqual(
+            len(reliable_overdue),
+            5,
+            "the synthetic history has reliable customers with overdue invoices",
+        )
         self.assertTrue((self.partners["days_overdue"] > 0).any())
         self.assertLess(reliable_overdue["late_probability"].max(), 0.75)
         self.assertFalse((reliable_overdue["risk_band"] == "critical").any())
         bands = list(BAND_NAMES)
         rank = kinds["risk_band"].map(bands.index)
-        self.assertLess(rank[kinds["kind"] == "reliable"].mean() + 1.5, rank[kinds["kind"] == "chronic late"].mean())
-        self.assertLess((self.partners["risk_band"] == "critical").mean(), 0.5, "bands separate the customers")
+        self.assertLess(
+            rank[kinds["kind"] == "reliable"].mean() + 1.5,
+            rank[kinds["kind"] == "chronic late"].mean(),
+        )
+        self.assertLess(
+            (self.partners["risk_band"] == "critical").mean(),
+            0.5,
+            "bands separate the customers",
+        )
         # the next invoice's reasons: how the customer pays, never how overdue it is today
         self.assertFalse(
-            self.partners["reasons"].map(lambda reasons: any(r.code == R.REASON_DAYS_OVERDUE for r in reasons)).any()
+            self.partners["reasons"]
+            .map(lambda reasons: any(r.code == R.REASON_DAYS_OVERDUE for r in reasons))
+            .any()
         )
 
     def test_bands_monotone(self):
@@ -216,7 +302,10 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue((np.diff(bands["late_rate"].to_numpy()) > 0).all(), bands)
         self.assertEqual(bands["min_score"].iloc[0], 0)
         self.assertEqual(bands["max_score"].iloc[-1], 100)
-        self.assertEqual(list(self.model.band_of([0, 100])), [bands["band"].iloc[0], bands["band"].iloc[-1]])
+        self.assertEqual(
+            list(self.model.band_of([0, 100])),
+            [bands["band"].iloc[0], bands["band"].iloc[-1]],
+        )
 
     def test_partner_scores_and_segments(self):
         p = self.partners
@@ -224,7 +313,9 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue(pd.api.types.is_integer_dtype(p["risk_score"]))
         self.assertTrue(set(p["segment"]) <= SEGMENTS)
         self.assertTrue(set(self.model.segments_["segment"]) <= SEGMENTS)
-        self.assertTrue((p.loc[p["n_paid_invoices"] < 3, "segment"] == "new_customer").all())
+        self.assertTrue(
+            (p.loc[p["n_paid_invoices"] < 3, "segment"] == "new_customer").all()
+        )
         kinds = p.join(self.truth.set_index("partner_id"))
         established = kinds[kinds["n_paid_invoices"] >= 3]
         chronic = established.loc[established["kind"] == "chronic late", "segment"]
@@ -233,8 +324,13 @@ class TestLatePaymentModel(RiskCase):
         self.assertGreater((reliable == "reliable").mean(), 0.6)
         self.assertTrue(p["reasons"].map(lambda r: 1 <= len(r) <= 3).all())
         reused = self.model.score_partners(self.frame, AS_OF, invoice_scores=self.pred)
-        pd.testing.assert_frame_equal(reused, p, "the open invoices' scores reused, not computed again")
-        for stale in (self.pred.iloc[1:], self.model.predict(self.frame, AS_OF, reasons=False)):
+        pd.testing.assert_frame_equal(
+            reused, p, "the open invoices' scores reused, not computed again"
+        )
+        for stale in (
+            self.pred.iloc[1:],
+            self.model.predict(self.frame, AS_OF, reasons=False),
+        ):
             with self.assertRaises(ValueError):
                 self.model.score_partners(self.frame, AS_OF, invoice_scores=stale)
 
@@ -250,7 +346,9 @@ class TestBaselineGuard(RiskCase):
         self.assertGreater(model.pay_date_model_weight_, 0)
         upcoming = frame[frame["invoice_date"] >= AS_OF].set_index("invoice_id")
         pred = model.predict(frame, AS_OF, invoice_ids=upcoming.index, reasons=False)
-        days = (pred["expected_pay_date"] - upcoming.loc[pred.index, "invoice_date"]).dt.days
+        days = (
+            pred["expected_pay_date"] - upcoming.loc[pred.index, "invoice_date"]
+        ).dt.days
         error = (days - upcoming.loc[pred.index, "expected_days"]).abs()
         self.assertLessEqual(error.median(), 2, "the planted delay, to the noise")
         self.assertLess(error.mean(), 3)
@@ -268,13 +366,24 @@ class TestBaselineGuard(RiskCase):
 
         frame = make_synthetic_history(100, 3000, seed=4)
         model = KnowNothing().fit(frame, AS_OF)
-        self.assertIn(model.fallback_reason_.code, (R.FALLBACK_MODEL_ADDS_NOTHING, R.FALLBACK_BASELINE_BETTER))
+        self.assertIn(
+            model.fallback_reason_.code,
+            (R.FALLBACK_MODEL_ADDS_NOTHING, R.FALLBACK_BASELINE_BETTER),
+        )
         self.assertIsNone(model.classifier_)
         self.assertEqual(model.pay_date_model_weight_, 0.0)
         pred = model.predict(frame, AS_OF)
         _assert_no_nan(self, pred)
-        by_customer = pred[pred["days_overdue"] == 0].groupby("partner_id")["late_probability"].first()
-        self.assertGreater(by_customer.std(), 0.1, "each customer's own history, not one portfolio rate")
+        by_customer = (
+            pred[pred["days_overdue"] == 0]
+            .groupby("partner_id")["late_probability"]
+            .first()
+        )
+        self.assertGreater(
+            by_customer.std(),
+            0.1,
+            "each customer's own history, not one portfolio rate",
+        )
 
     def test_backtest_not_worse_than_baseline(self):
         frame = make_synthetic_history(60, 1500, seed=0)
@@ -297,7 +406,12 @@ class TestRobustness(RiskCase):
         pred = model.predict(frame, as_of)
         _assert_no_nan(self, pred)
         partners = model.score_partners(frame, as_of)
-        self.assertFalse(partners[["risk_score", "late_probability", "expected_days_late"]].isna().any().any())
+        self.assertFalse(
+            partners[["risk_score", "late_probability", "expected_days_late"]]
+            .isna()
+            .any()
+            .any()
+        )
         return model, pred
 
     def test_few_labelled_invoices(self):
@@ -310,25 +424,39 @@ class TestRobustness(RiskCase):
 
     def test_no_paid_invoice(self):
         frame = self.frame.iloc[:50].assign(paid_date=pd.NaT)
-        model, pred = self._fit_predict(frame, frame["invoice_date"].min() + pd.Timedelta(days=10))
-        self.assertEqual(model.fallback_reason_, (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}))
+        model, pred = self._fit_predict(
+            frame, frame["invoice_date"].min() + pd.Timedelta(days=10)
+        )
+        self.assertEqual(
+            model.fallback_reason_,
+            (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}),
+        )
         self.assertTrue(np.allclose(pred["late_probability"], 0.5))
 
     def test_no_history_before_as_of(self):
         """Every invoice issued after the training date: a prior, not a crash."""
         frame = self.frame.iloc[:50]
-        model = LatePaymentModel().fit(frame, frame["invoice_date"].min() - pd.Timedelta(days=1))
-        self.assertEqual(model.fallback_reason_, (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}))
+        model = LatePaymentModel().fit(
+            frame, frame["invoice_date"].min() - pd.Timedelta(days=1)
+        )
+        self.assertEqual(
+            model.fallback_reason_,
+            (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}),
+        )
         as_of = frame["invoice_date"].max()
         _assert_no_nan(self, model.predict(frame, as_of))
         self.assertFalse(model.score_partners(frame, as_of)["risk_score"].isna().any())
 
     def test_single_class(self):
-        on_time = self.frame.assign(paid_date=self.frame["due_date"] - pd.Timedelta(days=1))
+        on_time = self.frame.assign(
+            paid_date=self.frame["due_date"] - pd.Timedelta(days=1)
+        )
         model, pred = self._fit_predict(on_time, AS_OF)
         self.assertEqual(model.fallback_reason_, Reason(R.FALLBACK_NO_LATE))
         self.assertLess(pred["late_probability"].max(), 0.2)
-        always_late = self.frame.assign(paid_date=self.frame["due_date"] + pd.Timedelta(days=9))
+        always_late = self.frame.assign(
+            paid_date=self.frame["due_date"] + pd.Timedelta(days=9)
+        )
         model, pred = self._fit_predict(always_late, AS_OF)
         self.assertEqual(model.fallback_reason_, Reason(R.FALLBACK_ALL_LATE))
         self.assertGreater(pred["late_probability"].min(), 0.8)
@@ -337,12 +465,20 @@ class TestRobustness(RiskCase):
         """One invoice per customer: no history feature has a value; nothing is open at the end."""
         first = self.frame.drop_duplicates("partner_id")
         frame = pd.concat(
-            [first.assign(partner_id=first["partner_id"] + c, invoice_id=first["invoice_id"] + c) for c in "abc"]
+            [
+                first.assign(
+                    partner_id=first["partner_id"] + c,
+                    invoice_id=first["invoice_id"] + c,
+                )
+                for c in "abc"
+            ]
         )
         model, pred = self._fit_predict(frame, frame["invoice_date"].max())
         self.assertIsNone(model.fallback_reason_)
         self.assertTrue(pred.empty)
-        _, pred = self._fit_predict(frame, frame["invoice_date"].sort_values().iloc[100])
+        _, pred = self._fit_predict(
+            frame, frame["invoice_date"].sort_values().iloc[100]
+        )
         self.assertTrue(len(pred))
 
     def test_single_customer(self):
@@ -381,11 +517,18 @@ class TestRobustness(RiskCase):
         self.assertEqual(reasons[7], "duplicate invoice_id")
         self.assertEqual(len(report.rejected), 7)
         self.assertEqual(len(report.clean), len(frame) - 7)
-        self.assertIn(self.frame.loc[2, "invoice_id"], report.rejected["invoice_id"].tolist())
+        self.assertIn(
+            self.frame.loc[2, "invoice_id"], report.rejected["invoice_id"].tolist()
+        )
         self.assertEqual(len(report.issues), 7)
-        with self.assertLogs("odoo.addons.dunning_automation.risk.features", level="WARNING"):
+        with self.assertLogs(
+            "odoo.addons.dunning_automation.risk.features", level="WARNING"
+        ):
             model = LatePaymentModel().fit(frame, AS_OF)
-        self.assertEqual(set(model.rejected_["invoice_id"].dropna()), set(report.rejected["invoice_id"].dropna()))
+        self.assertEqual(
+            set(model.rejected_["invoice_id"].dropna()),
+            set(report.rejected["invoice_id"].dropna()),
+        )
         _assert_no_nan(self, model.predict(frame, AS_OF))
 
     def test_missing_required_column(self):
@@ -398,27 +541,49 @@ class TestBacktest(RiskCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.frame = make_synthetic_history(200, 5000, seed=2, start="2023-01-01", end="2024-06-30")
+        cls.frame = make_synthetic_history(
+            200, 5000, seed=2, start="2023-01-01", end="2024-06-30"
+        )
         cls.result = backtest(cls.frame, start="2023-09-01", freq="3MS")
 
     def test_metrics_model_vs_baseline(self):
         summary = self.result.summary
         self.assertEqual(list(summary.index), ["model", "baseline"])
-        for col in ("auc", "brier", "log_loss", "pay_date_mae_days", "late_rate_low", "n_low"):
+        for col in (
+            "auc",
+            "brier",
+            "log_loss",
+            "pay_date_mae_days",
+            "late_rate_low",
+            "n_low",
+        ):
             self.assertIn(col, summary.columns)
-        self.assertFalse(summary[["auc", "brier", "log_loss", "pay_date_mae_days"]].isna().any().any())
+        self.assertFalse(
+            summary[["auc", "brier", "log_loss", "pay_date_mae_days"]]
+            .isna()
+            .any()
+            .any()
+        )
         self.assertGreater(len(self.result.folds), 2)
         self.assertIn("baseline_auc", self.result.folds.columns)
         self.assertLess(summary.loc["model", "brier"], summary.loc["baseline", "brier"])
-        self.assertLess(summary.loc["model", "log_loss"], summary.loc["baseline", "log_loss"])
+        self.assertLess(
+            summary.loc["model", "log_loss"], summary.loc["baseline", "log_loss"]
+        )
         self.assertGreater(summary.loc["model", "auc"], summary.loc["baseline", "auc"])
         self.assertGreater(summary.loc["model", "auc"], 0.8)
-        rates = summary.loc["model", [f"late_rate_{b}" for b in BAND_NAMES]].dropna().to_numpy(dtype=float)
+        rates = (
+            summary.loc["model", [f"late_rate_{b}" for b in BAND_NAMES]]
+            .dropna()
+            .to_numpy(dtype=float)
+        )
         self.assertTrue((np.diff(rates) > 0).all())
 
     def test_default_start_on_a_short_history(self):
         """Without a start, a history too short for 300 known outcomes starts at half of those it has."""
-        short = make_synthetic_history(10, 240, seed=5, start="2023-01-01", end="2023-12-31")
+        short = make_synthetic_history(
+            10, 240, seed=5, start="2023-01-01", end="2023-12-31"
+        )
         with self.assertRaises(ValueError):
             backtest(short, min_labelled=300)
         result = backtest(short, freq="2MS")
@@ -426,26 +591,59 @@ class TestBacktest(RiskCase):
         self.assertGreater(result.summary.at["model", "n_invoices"], 0)
 
     def test_cli(self):
-        small = make_synthetic_history(60, 1000, seed=11, start="2023-01-01", end="2023-12-31")
+        small = make_synthetic_history(
+            60, 1000, seed=11, start="2023-01-01", end="2023-12-31"
+        )
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "invoices.csv")
             small.to_csv(path, index=False)
             out = io.StringIO()
             with redirect_stdout(out):
-                self.assertEqual(risk_cli(["backtest", "--csv", path, "--start", "2023-07-01", "--freq", "3MS"]), 0)
+                self.assertEqual(
+                    risk_cli(
+                        [
+                            "backtest",
+                            "--csv",
+                            path,
+                            "--start",
+                            "2023-07-01",
+                            "--freq",
+                            "3MS",
+                        ]
+                    ),
+                    0,
+                )
             self.assertIn("model", out.getvalue())
             self.assertIn("baseline", out.getvalue())
             out = io.StringIO()
             with redirect_stdout(out):
-                self.assertEqual(risk_cli(["backtest", "--csv", path, "--start", "2023-10-01", "--json"]), 0)
+                self.assertEqual(
+                    risk_cli(
+                        ["backtest", "--csv", path, "--start", "2023-10-01", "--json"]
+                    ),
+                    0,
+                )
             data = json.loads(out.getvalue())
-            self.assertEqual([row["method"] for row in data["summary"]], ["model", "baseline"])
+            self.assertEqual(
+                [row["method"] for row in data["summary"]], ["model", "baseline"]
+            )
             self.assertTrue(data["folds"])
             # the command itself, in a fresh interpreter with no Odoo server around
-            command = [sys.executable, "-m", "odoo.addons.dunning_automation.risk", "backtest", "--csv", path]
+            command = [
+                sys.executable,
+                "-m",
+                "odoo.addons.dunning_automation.risk",
+                "backtest",
+                "--csv",
+                path,
+            ]
             done = subprocess.run(
                 [*command, "--start", "2023-10-01", "--freq", "3MS"],
-                capture_output=True, text=True, timeout=300, cwd=tmp, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                capture_output=True,
+                text=True,
+                timeout=300,
+                cwd=tmp,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
             )
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn("Late-payment backtest: model vs baseline", done.stdout)

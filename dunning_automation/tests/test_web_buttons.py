@@ -25,14 +25,23 @@ class TestWebButtons(HttpCase, MockEmail):
     def _call_button(self, model, method, ids):
         return self.make_jsonrpc_request(
             f"/web/dataset/call_button/{model}/{method}",
-            {"model": model, "method": method, "args": [ids], "kwargs": {"context": {"lang": "en_US"}}},
+            {
+                "model": model,
+                "method": method,
+                "args": [ids],
+                "kwargs": {"context": {"lang": "en_US"}},
+            },
         )
 
     def test_no_object_button_calls_a_model_method(self):
         """A ``type="object"`` button passes the record ids: an ``@api.model`` method cannot take them."""
-        views = self.env["ir.ui.view"].browse(self.env["ir.model.data"].search(
-            [("module", "=", "dunning_automation"), ("model", "=", "ir.ui.view")]
-        ).mapped("res_id"))
+        views = self.env["ir.ui.view"].browse(
+            self.env["ir.model.data"]
+            .search(
+                [("module", "=", "dunning_automation"), ("model", "=", "ir.ui.view")]
+            )
+            .mapped("res_id")
+        )
         checked = set()
         for view in views.filtered("model"):
             model = self.env[view.model]
@@ -58,24 +67,41 @@ class TestWebButtons(HttpCase, MockEmail):
         self.assertIn(self.company, run.company_ids)
 
     def test_retry_from_the_communication(self):
-        customer = self.env["res.partner"].create({"name": "Retry Customer", "email": "retry@example.com"})
+        customer = self.env["res.partner"].create(
+            {"name": "Retry Customer", "email": "retry@example.com"}
+        )
         due = fields.Date.today() - timedelta(days=10)
-        invoice = self.env["account.move"].create({
-            "move_type": "out_invoice",
-            "partner_id": customer.id,
-            "invoice_date": due - timedelta(days=30),
-            "invoice_date_due": due,
-            "invoice_line_ids": [fields.Command.create({"name": "Service", "quantity": 1, "price_unit": 250.0, "tax_ids": []})],
-        })
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": due - timedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {
+                            "name": "Service",
+                            "quantity": 1,
+                            "price_unit": 250.0,
+                            "tax_ids": [],
+                        }
+                    )
+                ],
+            }
+        )
         invoice.action_post()
         customer.action_dunning_send_now()
-        communication = self.env["dunning.communication"].search([("partner_id", "=", customer.id)])
+        communication = self.env["dunning.communication"].search(
+            [("partner_id", "=", customer.id)]
+        )
         with self.mock_mail_gateway(), mute_logger("odoo.addons.mail.models.mail_mail"):
             self.connect_mocked.side_effect = TimeoutError("timed out")
             communication.mail_id.send(raise_exception=False)
         self.assertEqual(communication.state, "failed")
         self.authenticate("admin", "admin")
-        action = self._call_button("dunning.communication", "action_retry", communication.ids)
+        action = self._call_button(
+            "dunning.communication", "action_retry", communication.ids
+        )
         self.env.invalidate_all()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(communication.state, "queued")

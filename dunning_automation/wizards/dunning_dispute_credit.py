@@ -16,11 +16,17 @@ class DunningDisputeCredit(models.TransientModel):
     _name = "dunning.dispute.credit"
     _description = "Dispute Credit Note"
 
-    dispute_id = fields.Many2one("dunning.dispute", required=True, readonly=True, ondelete="cascade")
+    dispute_id = fields.Many2one(
+        "dunning.dispute", required=True, readonly=True, ondelete="cascade"
+    )
     move_id = fields.Many2one(related="dispute_id.move_id")
     currency_id = fields.Many2one(related="move_id.currency_id")
     credit_type = fields.Selection(
-        [("full", "The whole invoice"), ("amount", "An amount"), ("lines", "Chosen lines")],
+        [
+            ("full", "The whole invoice"),
+            ("amount", "An amount"),
+            ("lines", "Chosen lines"),
+        ],
         string="Credit",
         required=True,
         default="full",
@@ -53,41 +59,59 @@ class DunningDisputeCredit(models.TransientModel):
             if self.currency_id.compare_amounts(self.amount, move.amount_residual) > 0:
                 raise UserError(
                     self.env._(
-                        "The amount to credit cannot exceed what is still due on %(invoice)s.", invoice=move.name
+                        "The amount to credit cannot exceed what is still due on %(invoice)s.",
+                        invoice=move.name,
                     )
                 )
         if self.credit_type == "lines" and not self.line_ids:
             raise UserError(self.env._("Choose the invoice lines to credit."))
         if self.line_ids.move_id - move:
-            raise UserError(self.env._("Only lines of the disputed invoice can be credited."))
+            raise UserError(
+                self.env._("Only lines of the disputed invoice can be credited.")
+            )
 
     def _cut_down(self, credit_note):
         """Keep on the full reversal ``credit_note`` only what is credited."""
-        invoice_lines = self.move_id.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        invoice_lines = self.move_id.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
         # a reversal copies the lines in their order: the n-th line reverses the invoice's n-th
-        credit_lines = credit_note.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        credit_lines = credit_note.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
         if self.credit_type == "lines":
-            dropped = [credit.id for line, credit in zip(invoice_lines, credit_lines) if line not in self.line_ids]
-            credit_note.invoice_line_ids = [Command.delete(line_id) for line_id in dropped]
+            dropped = [
+                credit.id
+                for line, credit in zip(invoice_lines, credit_lines)
+                if line not in self.line_ids
+            ]
+            credit_note.invoice_line_ids = [
+                Command.delete(line_id) for line_id in dropped
+            ]
         elif self.credit_type == "amount":
             ratio = self.amount / self.move_id.amount_total
             credit_note.invoice_line_ids = [
-                Command.update(line.id, {"price_unit": line.price_unit * ratio}) for line in credit_lines
+                Command.update(line.id, {"price_unit": line.price_unit * ratio})
+                for line in credit_lines
             ]
             # what rounding the lines left, on the largest line
             difference = self.amount - credit_note.amount_total
             largest = credit_lines.sorted("price_total")[-1:]
             if largest and not self.currency_id.is_zero(difference):
-                largest.price_unit *= (largest.price_total + difference) / largest.price_total
+                largest.price_unit *= (
+                    largest.price_total + difference
+                ) / largest.price_total
 
     def action_create_credit_note(self):
         """Create and post the credit note, accept the dispute with it and open the credit note."""
         self.ensure_one()
         self.dispute_id._check_open()
         self._check_credit()
-        reversal = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=self.move_id.ids
-        ).create({"journal_id": self.move_id.journal_id.id, "reason": self.reason})
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=self.move_id.ids)
+            .create({"journal_id": self.move_id.journal_id.id, "reason": self.reason})
+        )
         action = reversal.refund_moves()
         credit_note = reversal.new_move_ids
         self._cut_down(credit_note)

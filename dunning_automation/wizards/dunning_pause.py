@@ -28,10 +28,14 @@ class DunningPause(models.TransientModel):
     paused_until = fields.Date(
         string="Pause Until",
         required=True,
-        default=lambda self: fields.Date.context_today(self) + timedelta(days=DEFAULT_PAUSE_DAYS),
+        default=lambda self: (
+            fields.Date.context_today(self) + timedelta(days=DEFAULT_PAUSE_DAYS)
+        ),
     )
     reason = fields.Selection(
-        selection=lambda self: self.env["account.move"]._fields["dunning_pause_reason"].selection,
+        selection=lambda self: (
+            self.env["account.move"]._fields["dunning_pause_reason"].selection
+        ),
         required=True,
         default="manual",
     )
@@ -40,7 +44,9 @@ class DunningPause(models.TransientModel):
     @api.model
     def _default_move_ids(self):
         if self.env.context.get("active_model") == "account.move":
-            return self.env["account.move"].browse(self.env.context.get("active_ids") or [])
+            return self.env["account.move"].browse(
+                self.env.context.get("active_ids") or []
+            )
         return self.env["account.move"]
 
     @api.constrains("paused_until")
@@ -48,15 +54,22 @@ class DunningPause(models.TransientModel):
         today = fields.Date.context_today(self)
         for wizard in self:
             if wizard.paused_until <= today:
-                raise ValidationError(self.env._("Dunning can only be paused until a date in the future."))
+                raise ValidationError(
+                    self.env._("Dunning can only be paused until a date in the future.")
+                )
             if wizard.paused_until > today + timedelta(days=MAX_PAUSE_DAYS):
                 raise ValidationError(
-                    self.env._("Dunning cannot be paused for more than %(days)s days.", days=MAX_PAUSE_DAYS)
+                    self.env._(
+                        "Dunning cannot be paused for more than %(days)s days.",
+                        days=MAX_PAUSE_DAYS,
+                    )
                 )
 
     def action_pause(self):
         self.ensure_one()
-        wrong = self.move_ids.filtered(lambda move: move.move_type != "out_invoice" or move.state != "posted")
+        wrong = self.move_ids.filtered(
+            lambda move: move.move_type != "out_invoice" or move.state != "posted"
+        )
         if wrong:
             raise UserError(
                 self.env._(
@@ -64,7 +77,9 @@ class DunningPause(models.TransientModel):
                     moves=", ".join(wrong.mapped("display_name")),
                 )
             )
-        reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+        reason = dict(self._fields["reason"]._description_selection(self.env))[
+            self.reason
+        ]
         body = Markup("<p>%s</p>") % self.env._(
             "Dunning paused until %(date)s: %(reason)s.",
             date=format_date(self.env, self.paused_until),

@@ -11,13 +11,20 @@ class DunningPreview(models.TransientModel):
     _description = "Dunning Preview (dry run)"
 
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(
-        string="Dunning Date", readonly=True, default=lambda self: fields.Date.context_today(self)
+        string="Dunning Date",
+        readonly=True,
+        default=lambda self: fields.Date.context_today(self),
     )
-    warning = fields.Char(readonly=True, help="Why a run would not send anything for this company.")
+    warning = fields.Char(
+        readonly=True, help="Why a run would not send anything for this company."
+    )
     line_ids = fields.One2many(
         "dunning.preview.line",
         "preview_id",
@@ -47,7 +54,10 @@ class DunningPreview(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         if "line_ids" in fields_list or "skipped_line_ids" in fields_list:
-            company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+            company = (
+                self.env["res.company"].browse(values.get("company_id"))
+                or self.env.company
+            )
             date = values.get("date") or fields.Date.context_today(self)
             values.update(self._preview_values(company, fields.Date.to_date(date)))
         return values
@@ -65,15 +75,22 @@ class DunningPreview(models.TransientModel):
         labels = Planner._skip_reason_labels()
 
         contacts = {
-            reminder.decision.partner_id: self.env["res.partner"].browse(reminder.decision.partner_id)._dunning_contact()
+            reminder.decision.partner_id: self.env["res.partner"]
+            .browse(reminder.decision.partner_id)
+            ._dunning_contact()
             for reminder in reminders
         }
-        blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(contact.email for contact in contacts.values())
+        blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(
+            contact.email for contact in contacts.values()
+        )
         send_lines, skip_lines = [], []
         for reminder in reminders:
             decision = reminder.decision
             contact = contacts[decision.partner_id]
-            moves = reminder.move or self.env["account.move.line"].browse(decision.line_ids).move_id
+            moves = (
+                reminder.move
+                or self.env["account.move.line"].browse(decision.line_ids).move_id
+            )
             send_lines.append(
                 Command.create(
                     {
@@ -84,17 +101,28 @@ class DunningPreview(models.TransientModel):
                         "move_ids": [Command.set(moves.ids)],
                         "amount_overdue": decision.overdue_total,
                         "email": contact.email or False,
-                        "will_fail_reason": (contact._dunning_email_problem(blacklisted) or (False, False))[1],
+                        "will_fail_reason": (
+                            contact._dunning_email_problem(blacklisted)
+                            or (False, False)
+                        )[1],
                     }
                 )
             )
         for partner_id, reason in skipped.items():
             skip_lines.append(
                 Command.create(
-                    {"kind": "skip", "partner_id": partner_id, "skip_reason": labels.get(reason, reason)}
+                    {
+                        "kind": "skip",
+                        "partner_id": partner_id,
+                        "skip_reason": labels.get(reason, reason),
+                    }
                 )
             )
-        return {"warning": warning, "line_ids": send_lines, "skipped_line_ids": skip_lines}
+        return {
+            "warning": warning,
+            "line_ids": send_lines,
+            "skipped_line_ids": skip_lines,
+        }
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -108,7 +136,9 @@ class DunningPreview(models.TransientModel):
         self.line_ids.unlink()
         self.skipped_line_ids.unlink()
         self.write({"date": date, **values})
-        return self._get_records_action(target="new", name=self.env._("Dunning Preview"))
+        return self._get_records_action(
+            target="new", name=self.env._("Dunning Preview")
+        )
 
     def action_run_now(self):
         """Start the real run of the current companies in the background."""
@@ -120,14 +150,20 @@ class DunningPreviewLine(models.TransientModel):
     _description = "Dunning Preview Line"
     _order = "kind, partner_id, id"
 
-    preview_id = fields.Many2one("dunning.preview", required=True, ondelete="cascade", index=True)
-    kind = fields.Selection([("send", "Would Send"), ("skip", "Skipped")], required=True, default="send")
+    preview_id = fields.Many2one(
+        "dunning.preview", required=True, ondelete="cascade", index=True
+    )
+    kind = fields.Selection(
+        [("send", "Would Send"), ("skip", "Skipped")], required=True, default="send"
+    )
     currency_id = fields.Many2one(related="preview_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     level_id = fields.Many2one("dunning.level", string="Level", readonly=True)
     policy_id = fields.Many2one("dunning.policy", string="Policy", readonly=True)
     move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
-    amount_overdue = fields.Monetary(string="Overdue", currency_field="currency_id", readonly=True)
+    amount_overdue = fields.Monetary(
+        string="Overdue", currency_field="currency_id", readonly=True
+    )
     email = fields.Char(string="Email", readonly=True)
     will_fail_reason = fields.Char(string="Will Fail Because", readonly=True)
     skip_reason = fields.Char(string="Reason", readonly=True)

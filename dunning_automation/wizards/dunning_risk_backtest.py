@@ -17,7 +17,12 @@ class DunningRiskBacktest(models.TransientModel):
     _name = "dunning.risk.backtest"
     _description = "Risk Model Backtest"
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
     min_labelled = fields.Integer(
         string="Minimum History",
         help="The first month tested is the first with this many invoices whose outcome is known. "
@@ -45,14 +50,21 @@ class DunningRiskBacktest(models.TransientModel):
                 result = risk.backtest(frame, min_labelled=self.min_labelled or None)
         except ValueError as error:
             messages.insert(
-                0, self.env._("Not enough history to backtest the risk model: %(error)s.", error=error)
+                0,
+                self.env._(
+                    "Not enough history to backtest the risk model: %(error)s.",
+                    error=error,
+                ),
             )
             self.write({"result_html": False, "message": "\n".join(messages)})
         else:
-            self.write({
-                "result_html": self._explanation_html(result) + self._summary_html(result.summary),
-                "message": "\n".join(messages) or False,
-            })
+            self.write(
+                {
+                    "result_html": self._explanation_html(result)
+                    + self._summary_html(result.summary),
+                    "message": "\n".join(messages) or False,
+                }
+            )
         return self._get_records_action(target="new")
 
     def _metrics(self):
@@ -62,7 +74,11 @@ class DunningRiskBacktest(models.TransientModel):
             ("auc", self.env._("ROC AUC (higher is better)"), "{:.3f}"),
             ("brier", self.env._("Brier score (lower is better)"), "{:.3f}"),
             ("log_loss", self.env._("Log loss (lower is better)"), "{:.3f}"),
-            ("pay_date_mae_days", self.env._("Pay date error in days (lower is better)"), "{:.1f}"),
+            (
+                "pay_date_mae_days",
+                self.env._("Pay date error in days (lower is better)"),
+                "{:.1f}",
+            ),
             ("late_rate_low", self.env._("Late rate, low band"), "{:.0%}"),
             ("late_rate_medium", self.env._("Late rate, medium band"), "{:.0%}"),
             ("late_rate_high", self.env._("Late rate, high band"), "{:.0%}"),
@@ -87,41 +103,59 @@ class DunningRiskBacktest(models.TransientModel):
             )
         ]
         if high.any():
-            sentences.append(self.env._(
-                "Of the %(count)s invoices scored high risk, %(late)s %% were paid late.",
-                count=int(high.sum()), late=pct(predictions.loc[high, "late"].mean()),
-            ))
+            sentences.append(
+                self.env._(
+                    "Of the %(count)s invoices scored high risk, %(late)s %% were paid late.",
+                    count=int(high.sum()),
+                    late=pct(predictions.loc[high, "late"].mean()),
+                )
+            )
         if low.any():
-            sentences.append(self.env._(
-                "Of the %(count)s invoices scored low risk, %(late)s %% were paid late.",
-                count=int(low.sum()), late=pct(predictions.loc[low, "late"].mean()),
-            ))
+            sentences.append(
+                self.env._(
+                    "Of the %(count)s invoices scored low risk, %(late)s %% were paid late.",
+                    count=int(low.sum()),
+                    late=pct(predictions.loc[low, "late"].mean()),
+                )
+            )
         # read before the calls: the translation extractor would take their keys for terms
-        auc, baseline_auc = (float(summary.at[method, "auc"]) for method in ("model", "baseline"))
-        mae, baseline_mae = (float(summary.at[method, "pay_date_mae_days"]) for method in ("model", "baseline"))
+        auc, baseline_auc = (
+            float(summary.at[method, "auc"]) for method in ("model", "baseline")
+        )
+        mae, baseline_mae = (
+            float(summary.at[method, "pay_date_mae_days"])
+            for method in ("model", "baseline")
+        )
         if math.isfinite(auc):
-            sentences.append(self.env._(
-                "Given one invoice paid late and one paid on time, the model gave the late one the higher "
-                "risk %(auc)s %% of the time (each customer's own late rate: %(baseline)s %%).",
-                auc=pct(auc), baseline=pct(baseline_auc),
-            ))
+            sentences.append(
+                self.env._(
+                    "Given one invoice paid late and one paid on time, the model gave the late one the higher "
+                    "risk %(auc)s %% of the time (each customer's own late rate: %(baseline)s %%).",
+                    auc=pct(auc),
+                    baseline=pct(baseline_auc),
+                )
+            )
         if math.isfinite(mae):
-            sentences.append(self.env._(
-                "Expected pay dates were %(days)s days off on average (from each customer's usual delay: "
-                "%(baseline)s days).",
-                days=formatLang(self.env, mae, digits=0),
-                baseline=formatLang(self.env, baseline_mae, digits=0),
-            ))
+            sentences.append(
+                self.env._(
+                    "Expected pay dates were %(days)s days off on average (from each customer's usual delay: "
+                    "%(baseline)s days).",
+                    days=formatLang(self.env, mae, digits=0),
+                    baseline=formatLang(self.env, baseline_mae, digits=0),
+                )
+            )
         fallbacks = int(result.folds["fallback_reason"].notna().sum())
         if fallbacks:
-            sentences.append(self.env._(
-                "In %(count)s of these months the model had too little history and used each customer's "
-                "own history instead.",
-                count=fallbacks,
-            ))
-        return Markup("<div class='o_dunning_backtest_explanation'>%s</div>") % Markup().join(
-            Markup("<p>%s</p>") % sentence for sentence in sentences
-        )
+            sentences.append(
+                self.env._(
+                    "In %(count)s of these months the model had too little history and used each customer's "
+                    "own history instead.",
+                    count=fallbacks,
+                )
+            )
+        return Markup(
+            "<div class='o_dunning_backtest_explanation'>%s</div>"
+        ) % Markup().join(Markup("<p>%s</p>") % sentence for sentence in sentences)
 
     def _summary_html(self, summary):
         def cell(value, number_format):
@@ -129,8 +163,14 @@ class DunningRiskBacktest(models.TransientModel):
             return number_format.format(value) if math.isfinite(value) else "-"
 
         rows = Markup().join(
-            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (label, cell(summary.at["model", column], fmt), cell(summary.at["baseline", column], fmt))
+            Markup(
+                "<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+            )
+            % (
+                label,
+                cell(summary.at["model", column], fmt),
+                cell(summary.at["baseline", column], fmt),
+            )
             for column, label, fmt in self._metrics()
         )
         return Markup(
