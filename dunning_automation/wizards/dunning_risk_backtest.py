@@ -10,6 +10,19 @@ from odoo.tools import formatLang
 from .. import risk
 from ..models.dunning_risk_scoring import single_threaded
 
+# (summary column, number format) of the metrics the wizard shows, in order
+METRIC_FORMATS = (
+    ("n_invoices", "{:.0f}"),
+    ("auc", "{:.3f}"),
+    ("brier", "{:.3f}"),
+    ("log_loss", "{:.3f}"),
+    ("pay_date_mae_days", "{:.1f}"),
+    ("late_rate_low", "{:.0%}"),
+    ("late_rate_medium", "{:.0%}"),
+    ("late_rate_high", "{:.0%}"),
+    ("late_rate_critical", "{:.0%}"),
+)
+
 
 class DunningRiskBacktest(models.TransientModel):
     """Replay the late-payment model on the company's own history, next to a naive baseline."""
@@ -69,20 +82,22 @@ class DunningRiskBacktest(models.TransientModel):
 
     def _metrics(self):
         """(summary column, label, number format) of the rows shown."""
+        # the labels apart from the column keys: Odoo's term extractor would take a string that
+        # follows a translated one in the same tuple for a term of its own
+        labels = (
+            self.env._("Invoices scored"),
+            self.env._("ROC AUC (higher is better)"),
+            self.env._("Brier score (lower is better)"),
+            self.env._("Log loss (lower is better)"),
+            self.env._("Pay date error in days (lower is better)"),
+            self.env._("Late rate, low band"),
+            self.env._("Late rate, medium band"),
+            self.env._("Late rate, high band"),
+            self.env._("Late rate, critical band"),
+        )
         return [
-            ("n_invoices", self.env._("Invoices scored"), "{:.0f}"),
-            ("auc", self.env._("ROC AUC (higher is better)"), "{:.3f}"),
-            ("brier", self.env._("Brier score (lower is better)"), "{:.3f}"),
-            ("log_loss", self.env._("Log loss (lower is better)"), "{:.3f}"),
-            (
-                "pay_date_mae_days",
-                self.env._("Pay date error in days (lower is better)"),
-                "{:.1f}",
-            ),
-            ("late_rate_low", self.env._("Late rate, low band"), "{:.0%}"),
-            ("late_rate_medium", self.env._("Late rate, medium band"), "{:.0%}"),
-            ("late_rate_high", self.env._("Late rate, high band"), "{:.0%}"),
-            ("late_rate_critical", self.env._("Late rate, critical band"), "{:.0%}"),
+            (column, label, number_format)
+            for (column, number_format), label in zip(METRIC_FORMATS, labels, strict=True)
         ]
 
     def _explanation_html(self, result):
