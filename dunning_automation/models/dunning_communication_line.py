@@ -4,7 +4,8 @@ from odoo import fields, models
 
 
 class DunningCommunicationLine(models.Model):
-    """One invoice instalment or credit as a reminder listed it, frozen at that moment."""
+    """One invoice instalment or credit as a reminder listed it, frozen at that
+    moment."""
 
     _name = "dunning.communication.line"
     _description = "Dunning Communication Line"

@@ -39,8 +39,9 @@ class Reminder:
 
 
 class DunningPlanner(models.AbstractModel):
-    """What is due on a date: the open items read in one query, the engine's decisions, and
-    the reasons why a customer gets nothing. Writes nothing but the invoices' next dates."""
+    """What is due on a date: the open items read in one query, the engine's decisions,
+    and the reasons why a customer gets nothing. Writes nothing but the invoices' next
+    dates."""
 
     _name = "dunning.planner"
     _description = "Dunning Planner"
@@ -65,9 +66,11 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _plan(self, company, date, partners=None, resend_current=False, dry_run=False):
-        """Decide what is due for ``company`` on ``date`` (optionally only these commercial partners).
+        """Decide what is due for ``company`` on ``date`` (optionally only these
+        commercial partners).
 
-        With ``dry_run`` (the preview), nothing is written: the invoices' next dates are left as they are.
+        With ``dry_run`` (the preview), nothing is written: the invoices' next dates are
+        left as they are.
 
         :return: (reminders to send, {partner id: skip reason})
         """
@@ -134,7 +137,8 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _split_per_invoice(self, company, date, policy, decision, rows_by_partner):
-        """One reminder per invoice the decision advances (policies grouping by invoice)."""
+        """One reminder per invoice the decision advances (policies grouping by
+        invoice)."""
         rows_by_move = defaultdict(list)
         for row in rows_by_partner[decision.partner_id]:
             rows_by_move[row["move_id"]].append(row)
