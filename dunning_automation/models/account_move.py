@@ -27,7 +27,6 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "dunning.level",
-        string="Dunning Level",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -56,9 +55,7 @@ class AccountMove(models.Model):
         help="When the next level is due, as of the last evaluation; empty while "
         "dunning is paused (the first run after the pause plans it again).",
     )
-    dunning_paused_until = fields.Date(
-        string="Dunning Paused Until", copy=False, tracking=True
-    )
+    dunning_paused_until = fields.Date(copy=False, tracking=True)
     dunning_pause_reason = fields.Selection(
         [
             ("dispute", "Dispute"),

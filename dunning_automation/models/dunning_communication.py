@@ -227,7 +227,8 @@ class DunningCommunication(models.Model):
             self._raise_immutable()
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_audit_trail(self):
         self._raise_immutable()
 
     @api.model

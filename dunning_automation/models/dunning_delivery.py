@@ -181,28 +181,27 @@ class DunningDelivery(models.AbstractModel):
     def _failure_labels(self):
         """What each failure code means, in the words of the person who has to act on
         it."""
-        _ = self.env._
         return {
-            "mail_smtp": _(
+            "mail_smtp": self.env._(
                 "The outgoing mail server could not be reached (it refused the "
                 "connection or timed out)."
             ),
-            "unknown": _("The outgoing mail server did not accept the email."),
-            "mail_email_missing": _("The contact has no email address."),
-            "mail_email_invalid": _("The contact's email address is invalid."),
-            "mail_bl": _("The contact's email address is blacklisted."),
-            "mail_optout": _("The contact opted out of emails."),
-            "mail_spam": _("The mail server rejected the email as spam."),
-            "mail_from_invalid": _(
+            "unknown": self.env._("The outgoing mail server did not accept the email."),
+            "mail_email_missing": self.env._("The contact has no email address."),
+            "mail_email_invalid": self.env._("The contact's email address is invalid."),
+            "mail_bl": self.env._("The contact's email address is blacklisted."),
+            "mail_optout": self.env._("The contact opted out of emails."),
+            "mail_spam": self.env._("The mail server rejected the email as spam."),
+            "mail_from_invalid": self.env._(
                 "The sender address is refused by the outgoing mail server."
             ),
-            "mail_from_missing": _("The company has no sender address."),
-            "mail_template_error": _(
+            "mail_from_missing": self.env._("The company has no sender address."),
+            "mail_template_error": self.env._(
                 "The email could not be written from its template."
             ),
-            "mail_deleted": _("The email was deleted before it was sent."),
-            "mail_bounce": _("The customer's mail server returned the email."),
-            "paid": _("The invoices were paid before the email left."),
+            "mail_deleted": self.env._("The email was deleted before it was sent."),
+            "mail_bounce": self.env._("The customer's mail server returned the email."),
+            "paid": self.env._("The invoices were paid before the email left."),
         }
 
     @api.model

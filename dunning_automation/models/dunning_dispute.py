@@ -65,7 +65,6 @@ class DunningDispute(models.Model):
     reply = fields.Text(help="Sent to the customer when the dispute is rejected.")
     credit_note_id = fields.Many2one(
         "account.move",
-        string="Credit Note",
         readonly=True,
         copy=False,
         help="The credit note that settled the dispute when it was accepted.",

@@ -48,18 +48,17 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _skip_reason_labels(self):
-        _ = self.env._
         return {
-            engine.SKIP_NO_LEVEL_DUE: _("No level due"),
-            engine.SKIP_CREDIT_BALANCE: _("Credit balance"),
-            engine.SKIP_BELOW_TOLERANCE: _("Below the company's tolerance"),
-            engine.SKIP_TOO_RECENT: _("Reminded too recently"),
-            engine.SKIP_NO_DUE_DATE: _("No due date"),
-            SKIP_EXCLUDED: _("Excluded from dunning"),
-            SKIP_ARCHIVED: _("Archived customer"),
-            SKIP_ALREADY_SENT: _("Already sent today"),
-            SKIP_LOCKED: _("Being processed by another run"),
-            SKIP_FAILED: _(
+            engine.SKIP_NO_LEVEL_DUE: self.env._("No level due"),
+            engine.SKIP_CREDIT_BALANCE: self.env._("Credit balance"),
+            engine.SKIP_BELOW_TOLERANCE: self.env._("Below the company's tolerance"),
+            engine.SKIP_TOO_RECENT: self.env._("Reminded too recently"),
+            engine.SKIP_NO_DUE_DATE: self.env._("No due date"),
+            SKIP_EXCLUDED: self.env._("Excluded from dunning"),
+            SKIP_ARCHIVED: self.env._("Archived customer"),
+            SKIP_ALREADY_SENT: self.env._("Already sent today"),
+            SKIP_LOCKED: self.env._("Being processed by another run"),
+            SKIP_FAILED: self.env._(
                 "Failed today: retried automatically or by Send Reminder Now"
             ),
         }

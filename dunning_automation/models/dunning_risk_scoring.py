@@ -138,7 +138,7 @@ class DunningRiskScoring(models.AbstractModel):
     @api.model
     def _cron_score_companies(self):
         """Scheduled action: retrain and score every company on its own history."""
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].search([], limit=None)
         for done, company in enumerate(companies, start=1):
             try:
                 with self.env.cr.savepoint():
@@ -282,78 +282,92 @@ class DunningRiskScoring(models.AbstractModel):
     def _risk_reason_labels(self):
         """Wording of each reason code; its parameters are formatted by
         :meth:`_risk_params`."""
-        _ = self.env._
         return {
-            R.REASON_DAYS_OVERDUE: _("already %(days)s days overdue"),
-            R.REASON_LATE_OF_LAST: _(
+            R.REASON_DAYS_OVERDUE: self.env._("already %(days)s days overdue"),
+            R.REASON_LATE_OF_LAST: self.env._(
                 "paid %(late)s of its last %(count)s invoices late"
             ),
-            R.REASON_NO_HISTORY: _("no payment history yet"),
-            R.REASON_MEAN_DAYS_LATE: _("pays %(days)s days late on average"),
-            R.REASON_RECENT_LATE: _(
+            R.REASON_NO_HISTORY: self.env._("no payment history yet"),
+            R.REASON_MEAN_DAYS_LATE: self.env._("pays %(days)s days late on average"),
+            R.REASON_RECENT_LATE: self.env._(
                 "invoices paid late in the last %(days)s days: %(count)s"
             ),
-            R.REASON_NO_PAYMENT: _("no payment received yet"),
-            R.REASON_NO_PAYMENT_FOR: _("no payment received for %(days)s days"),
-            R.REASON_OVERDUE_30: _("invoices already 30+ days overdue: %(count)s"),
-            R.REASON_OVERDUE: _("overdue invoices: %(count)s (%(amount)s in total)"),
-            R.REASON_OPEN_EXPOSURE: _(
+            R.REASON_NO_PAYMENT: self.env._("no payment received yet"),
+            R.REASON_NO_PAYMENT_FOR: self.env._(
+                "no payment received for %(days)s days"
+            ),
+            R.REASON_OVERDUE_30: self.env._(
+                "invoices already 30+ days overdue: %(count)s"
+            ),
+            R.REASON_OVERDUE: self.env._(
+                "overdue invoices: %(count)s (%(amount)s in total)"
+            ),
+            R.REASON_OPEN_EXPOSURE: self.env._(
                 "%(amount)s already open across %(count)s invoices"
             ),
-            R.REASON_NO_AMOUNT_REFERENCE: _(
+            R.REASON_NO_AMOUNT_REFERENCE: self.env._(
                 "no earlier invoice to compare the amount with"
             ),
-            R.REASON_AMOUNT_RATIO: _("amount is %(ratio)sx its usual invoice"),
-            R.REASON_AMOUNT_RANGE: _(
+            R.REASON_AMOUNT_RATIO: self.env._("amount is %(ratio)sx its usual invoice"),
+            R.REASON_AMOUNT_RANGE: self.env._(
                 "invoice amount (%(amount)s) is in a range that often pays late"
             ),
-            R.REASON_FIRST_INVOICE: _("first invoice from this customer"),
-            R.REASON_NEW_CUSTOMER: _("new customer (first invoice %(days)s days ago)"),
-            R.REASON_TENURE: _("customer for %(years)s years"),
-            R.REASON_NO_PAID_INVOICE: _("no paid invoice on record yet"),
-            R.REASON_PAID_INVOICES: _("paid invoices on record: %(count)s"),
-            R.REASON_TERMS: _("payment terms of %(days)s days"),
-            R.REASON_DISPUTED: _("invoice is disputed"),
-            R.REASON_DISPUTE_HISTORY: _("earlier invoices disputed: %(count)s"),
-            R.REASON_COUNTRY: _("customers in %(country)s pay late more often"),
-            R.REASON_CLOSE_TO_PORTFOLIO: _(
+            R.REASON_FIRST_INVOICE: self.env._("first invoice from this customer"),
+            R.REASON_NEW_CUSTOMER: self.env._(
+                "new customer (first invoice %(days)s days ago)"
+            ),
+            R.REASON_TENURE: self.env._("customer for %(years)s years"),
+            R.REASON_NO_PAID_INVOICE: self.env._("no paid invoice on record yet"),
+            R.REASON_PAID_INVOICES: self.env._("paid invoices on record: %(count)s"),
+            R.REASON_TERMS: self.env._("payment terms of %(days)s days"),
+            R.REASON_DISPUTED: self.env._("invoice is disputed"),
+            R.REASON_DISPUTE_HISTORY: self.env._(
+                "earlier invoices disputed: %(count)s"
+            ),
+            R.REASON_COUNTRY: self.env._(
+                "customers in %(country)s pay late more often"
+            ),
+            R.REASON_CLOSE_TO_PORTFOLIO: self.env._(
                 "little payment history: estimate is close to the portfolio late rate "
                 "(%(rate)s)"
             ),
-            R.REASON_NO_RISK_FACTOR: _("no risk factor above the portfolio average"),
+            R.REASON_NO_RISK_FACTOR: self.env._(
+                "no risk factor above the portfolio average"
+            ),
         }
 
     def _risk_fallback_labels(self):
         """Wording of each reason why the scores are the customers' own history, not the
         model."""
-        _ = self.env._
         return {
-            FALLBACK_NO_INVOICE: _("no valid posted customer invoice"),
-            R.FALLBACK_INSUFFICIENT_DATA: _(
+            FALLBACK_NO_INVOICE: self.env._("no valid posted customer invoice"),
+            R.FALLBACK_INSUFFICIENT_DATA: self.env._(
                 "not enough history: %(n_labelled)s invoices paid or overdue, "
                 "%(min_labelled)s needed"
             ),
-            R.FALLBACK_NO_LATE: _("no invoice was ever paid late"),
-            R.FALLBACK_ALL_LATE: _("every invoice paid or overdue so far was late"),
-            R.FALLBACK_FEW_LATE: _(
+            R.FALLBACK_NO_LATE: self.env._("no invoice was ever paid late"),
+            R.FALLBACK_ALL_LATE: self.env._(
+                "every invoice paid or overdue so far was late"
+            ),
+            R.FALLBACK_FEW_LATE: self.env._(
                 "only %(count)s invoices paid late, %(min_per_class)s needed"
             ),
-            R.FALLBACK_FEW_ON_TIME: _(
+            R.FALLBACK_FEW_ON_TIME: self.env._(
                 "only %(count)s invoices paid on time, %(min_per_class)s needed"
             ),
-            R.FALLBACK_SINGLE_CUSTOMER: _(
+            R.FALLBACK_SINGLE_CUSTOMER: self.env._(
                 "a single customer: the model learns from several"
             ),
-            R.FALLBACK_CANNOT_CHECK: _(
+            R.FALLBACK_CANNOT_CHECK: self.env._(
                 "too few recent invoices to check the model on: %(n_valid)s, of which "
                 "%(n_late)s late (%(min_per_class)s late and %(min_per_class)s on time "
                 "needed)"
             ),
-            R.FALLBACK_MODEL_ADDS_NOTHING: _(
+            R.FALLBACK_MODEL_ADDS_NOTHING: self.env._(
                 "on the %(n_valid)s most recent invoices the model added nothing to "
                 "the customers' own history"
             ),
-            R.FALLBACK_BASELINE_BETTER: _(
+            R.FALLBACK_BASELINE_BETTER: self.env._(
                 "on the %(n_valid)s most recent invoices the customers' own late rates "
                 "predicted better (Brier score %(baseline_brier)s) than the model "
                 "(%(model_brier)s)"

@@ -155,7 +155,7 @@ class DunningRun(models.Model):
                 {
                     "date": today,
                     "trigger": "cron",
-                    "company_ids": self.env["res.company"].search([]).ids,
+                    "company_ids": self.env["res.company"].search([], limit=None).ids,
                 }
             )
         for stale in self.search(

@@ -29,13 +29,11 @@ class ResCompany(models.Model):
         "dunning.policy", "company_id", string="Dunning Policies"
     )
     dunning_tolerance = fields.Monetary(
-        string="Dunning Tolerance",
         currency_field="currency_id",
         help="Customers whose overdue total is below this amount are not reminded.",
     )
     dunning_responsible_id = fields.Many2one(
         "res.users",
-        string="Dunning Responsible",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
         help="Gets the dunning activities of customers without a collector: promises, "
         "disputes, undelivered reminders.",
@@ -55,12 +53,11 @@ class ResCompany(models.Model):
 
     def _dunning_create_default_policies(self):
         """Give the companies without a default policy the four standard levels."""
-        _ = self.env._
         names = [
-            _("Courtesy reminder"),
-            _("First reminder"),
-            _("Second reminder"),
-            _("Final notice"),
+            self.env._("Courtesy reminder"),
+            self.env._("First reminder"),
+            self.env._("Second reminder"),
+            self.env._("Final notice"),
         ]
         for company in self.filtered(lambda company: not company.dunning_policy_id):
             templates = [
@@ -76,7 +73,7 @@ class ResCompany(models.Model):
                 .sudo()
                 .create(
                     {
-                        "name": _("Standard dunning"),
+                        "name": self.env._("Standard dunning"),
                         "company_id": company.id,
                         "level_ids": [
                             Command.create(

@@ -40,12 +40,13 @@ RISK_SEGMENTS = [
 RISK_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
+# The portal's signed links (statement links, payment tokens) extend res.partner in
+# dunning_statement_link.py, apart from the dunning fields and computes here.
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
-        string="Dunning Policy",
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Overrides the company's default dunning policy for this customer.",
@@ -69,7 +70,6 @@ class ResPartner(models.Model):
     )
     dunning_contact_id = fields.Many2one(
         "res.partner",
-        string="Dunning Contact",
         compute="_compute_dunning_contact_id",
         help="Who receives reminders: the invoice address when there is one, else the "
         "company.",
