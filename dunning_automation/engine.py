@@ -138,8 +138,7 @@ ITEM_FIELDS = tuple(item_field.name for item_field in fields(OpenItem))
 
 
 def make_items(rows):
-    """:class:`OpenItem` of rows (mappings) carrying at least its fields, e.g. the
-    open-items SQL."""
+    """:class:`OpenItem` of rows (mappings) carrying at least its fields."""
     return [
         OpenItem(**{name: row[name] for name in ITEM_FIELDS if name in row})
         for row in rows
@@ -152,8 +151,7 @@ def is_open_payment_state(payment_state):
 
 
 def due_date_of(date_maturity, invoice_date):
-    """The due date of an item: its instalment's maturity, else its invoice date (or
-    None)."""
+    """The due date of an item: its maturity, else its invoice date (or None)."""
     return date_maturity or invoice_date
 
 
@@ -162,8 +160,7 @@ def is_paused(paused_until, today):
 
 
 def split_dated(items):
-    """(items the engine can date, {line id: reason} of the others): a debit needs a due
-    date."""
+    """(datable items, {line id: reason} of the others): a debit needs a due date."""
     dated, rejected = [], {}
     for item in items:
         if item.due_date is None and not item.is_credit:
@@ -175,8 +172,7 @@ def split_dated(items):
 
 @dataclass
 class Totals:
-    """What a customer owes in one currency: the balance net of credits, and its overdue
-    part."""
+    """What a customer owes in one currency: net balance and its overdue part."""
 
     currency_id: int | None
     balance: float = 0.0
@@ -196,8 +192,7 @@ def totals_by_currency(items, today):
 
 
 def overdue_total(items, today):
-    """The overdue amount of ``items`` in the company currency (for the company's
-    tolerance)."""
+    """The overdue amount of ``items`` in company currency (for the tolerance)."""
     return sum(item.amount_residual for item in items if item.is_overdue_on(today))
 
 
@@ -218,8 +213,7 @@ def earliest_due_date(items):
 
 
 def days_overdue(items, today):
-    """Days since the oldest overdue instalment among ``items`` fell due (0 when none
-    is)."""
+    """Days since the oldest overdue instalment of ``items`` fell due (or 0)."""
     return max(
         (
             days_between(item.due_date, today)
@@ -262,8 +256,7 @@ class PartnerDecision:
 
 @dataclass
 class Evaluation:
-    """The result for one policy: the partners' decisions and every move's next dunning
-    date."""
+    """The result for one policy: the decisions and every move's next dunning date."""
 
     decisions: list
     next_dates: dict
@@ -342,8 +335,7 @@ def _next_level(levels, current_index, age):
 
 
 def _due_on(level, oldest_due, last_date):
-    """The day ``level`` becomes due for an invoice, or None when there is no such
-    level."""
+    """The day ``level`` becomes due for an invoice, or None without a level."""
     if level is None:
         return None
     due_on = date.fromordinal(oldest_due.toordinal() + level.trigger_days)

@@ -78,8 +78,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
         )
 
     def _check_dunning_post(self):
-        """Only POST writes: Odoo adds OPTIONS to every route, and skips the CSRF check
-        for it."""
+        """Only POST writes: Odoo adds OPTIONS to every route, without CSRF check."""
         if request.httprequest.method != "POST":
             raise MethodNotAllowed(valid_methods=["POST"])
 
@@ -96,8 +95,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
         return value
 
     def _get_dunning_url(self, link, path=STATEMENT_URL, **extra):
-        """``path`` (a dunning portal route) carrying the signed link ``link`` and
-        ``extra`` parameters."""
+        """``path`` (a dunning portal route) with the signed ``link`` and ``extra``."""
         query = {**link, **extra}
         return f"{path}?{urlencode(query)}" if query else path
 
@@ -286,8 +284,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
         sitemap=False,
     )
     def portal_dunning_pay(self, currency_id=None, **params):
-        """The payment form for the ticked invoices, or for everything overdue in
-        ``currency_id``."""
+        """Payment form of the ticked invoices, else all overdue in ``currency_id``."""
         access = self._get_dunning_access(params)
         if not access:
             return self._render_dunning_invalid_link(params)

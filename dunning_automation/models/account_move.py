@@ -120,8 +120,7 @@ class AccountMove(models.Model):
             move.dunning_state = move._dunning_state_on(today)
 
     def _dunning_state_on(self, today):
-        """The dunning state of a customer invoice on ``today``, from its open items
-        (``engine``)."""
+        """The dunning state of a customer invoice on ``today``, from its open items."""
         self.ensure_one()
         if self.move_type != "out_invoice" or self.state != engine.POSTED_STATE:
             return False
@@ -284,8 +283,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_refresh_states(self, company, today):
-        """Recompute the states that the passing of time changes (due soon, overdue,
-        pause over)."""
+        """Recompute the states that time changes (due soon, overdue, pause over)."""
         horizon = today + timedelta(days=DUE_SOON_DAYS)
         falls_due = self.env["account.move.line"]._dunning_open_domain() & (
             Domain("date_maturity", "<=", horizon)

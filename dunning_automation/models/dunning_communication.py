@@ -243,8 +243,7 @@ class DunningCommunication(models.Model):
 
     @api.model
     def _attempt_key(self, reminder_key, attempt):
-        """The idempotency key of a new attempt at a reminder whose earlier attempts all
-        failed."""
+        """The idempotency key of a new attempt after all earlier attempts failed."""
         return reminder_key if attempt == 1 else f"{reminder_key}/{attempt}"
 
     # ------------------------------------------------------------------
@@ -252,8 +251,7 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _snapshot_payload(self):
-        """Canonical text of what the record froze (not the partner id: a merge may
-        rewrite it)."""
+        """Canonical text of what the record froze (no partner id: merges change it)."""
         self.ensure_one()
         return json.dumps(
             [
@@ -344,8 +342,7 @@ class DunningCommunication(models.Model):
 
     @api.model
     def _find_broken_link(self, company):
-        """The first record of the company's chain whose hash does not match, or an
-        empty set."""
+        """The first record of the company's chain with a wrong hash, or none."""
         previous = ""
         chain_ids = (
             self.sudo()
@@ -371,8 +368,7 @@ class DunningCommunication(models.Model):
         return self.browse()
 
     def action_verify_chain(self):
-        """Verify the hash chain of the current companies and name the first broken
-        link."""
+        """Verify the current companies' hash chains; name the first broken link."""
         messages, broken = [], False
         for company in self.env.companies:
             link = self._find_broken_link(company)
@@ -453,8 +449,7 @@ class DunningCommunication(models.Model):
             )
 
     def action_retry(self):
-        """Retry: queue the failed emails again, as one batch, and say which could not
-        be."""
+        """Retry: queue the failed emails again in one batch; say which could not be."""
         self.check_access("read")
         retried, refused = self.env["dunning.delivery"]._retry(self)
         message = self.env._("%(count)s reminder(s) queued again.", count=len(retried))
@@ -522,8 +517,7 @@ class DunningCommunication(models.Model):
         return sorted(rows, key=lambda row: row[0].name)
 
     def _statement_url(self):
-        """A signed link to the customer's account statement, fresh for this
-        reminder."""
+        """A fresh signed link to the customer's statement, for this reminder."""
         self.ensure_one()
         return self.partner_id._dunning_statement_url(
             self.company_id, self.dunning_date

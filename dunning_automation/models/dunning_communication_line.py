@@ -4,8 +4,7 @@ from odoo import api, fields, models
 
 
 class DunningCommunicationLine(models.Model):
-    """One invoice instalment or credit as a reminder listed it, frozen at that
-    moment."""
+    """One invoice instalment or credit as a reminder listed it, frozen then."""
 
     _name = "dunning.communication.line"
     _description = "Dunning Communication Line"

@@ -39,8 +39,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _communication_values(self, run, key, reminder, partners, lines):
-        """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's,
-        read together."""
+        """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's."""
         partner = partners.browse(reminder.decision.partner_id).with_prefetch(
             partners._prefetch_ids
         )
@@ -116,8 +115,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _deliver(self, communications):
-        """Queue the emails (sending happens later, through the mail queue) and seal the
-        records."""
+        """Queue the emails (the mail queue sends them later) and seal the records."""
         sealed_values = {}
         failures = defaultdict(list)  # (failure type, reason) -> communications
         blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(
@@ -158,8 +156,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _attach_pdfs(self, communications):
-        """Attach the invoices' PDFs and the account statement to the emails whose level
-        asks so."""
+        """Attach the invoice PDFs and the statement to emails whose level asks so."""
         for communication in communications:
             level = communication.level_id
             attachments = self.env["ir.attachment"]
@@ -179,8 +176,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _failure_labels(self):
-        """What each failure code means, in the words of the person who has to act on
-        it."""
+        """What each failure code means, in the words of whoever has to act on it."""
         return {
             "mail_smtp": self.env._(
                 "The outgoing mail server could not be reached (it refused the "
@@ -206,8 +202,8 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _retry_backoff(self):
-        """Minutes to wait before each automatic retry
-        (``dunning_automation.retry_backoff_minutes``)."""
+        """Minutes to wait before each automatic retry, from the system parameter
+        ``dunning_automation.retry_backoff_minutes``."""
         param = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -219,8 +215,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _schedule_retry(self, communications, failure_type):
-        """After a transient failure, plan the next automatic attempt (None when retries
-        are over)."""
+        """After a transient failure, plan the next attempt (None: no retry left)."""
         if failure_type not in TRANSIENT_FAILURES:
             return None
         backoff = self._retry_backoff()
@@ -233,8 +228,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _retry_due(self, companies):
-        """The run's automatic retries: queue again the transient failures whose wait is
-        over."""
+        """The run's automatic retries: queue transient failures whose wait is over."""
         try:
             with self.env.cr.savepoint():
                 due = (

@@ -24,8 +24,7 @@ DISPUTE_PAUSE_DAYS = 90
 
 
 class DunningDispute(models.Model):
-    """A customer contests an invoice: its dunning pauses until an accountant resolves
-    it."""
+    """A customer contests an invoice: its dunning pauses until it is resolved."""
 
     _name = "dunning.dispute"
     _description = "Invoice Dispute"
@@ -145,8 +144,7 @@ class DunningDispute(models.Model):
         return dispute
 
     def _apply(self):
-        """Pause the invoice, note the dispute on its chatter and give the collector an
-        activity."""
+        """Pause the invoice, note the dispute, give the collector an activity."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % self.env._(
             "Disputed by the customer: %(reason)s.", reason=self._reason_label()
@@ -188,8 +186,7 @@ class DunningDispute(models.Model):
         ]
 
     def action_accept(self):
-        """The customer is right: choose what to credit (the whole invoice, an amount or
-        lines)."""
+        """The customer is right: credit the whole invoice, an amount or some lines."""
         self.ensure_one()
         self._check_open()
         return {
@@ -202,8 +199,7 @@ class DunningDispute(models.Model):
         }
 
     def _accept(self, credit_note):
-        """Close the dispute settled by ``credit_note``: dunning resumes for what is
-        still due."""
+        """Close the dispute settled by ``credit_note``: dunning resumes on the rest."""
         self.ensure_one()
         self.write({"state": "accepted", "credit_note_id": credit_note.id})
         self.activity_ids.action_feedback(feedback=self.env._("Dispute accepted"))

@@ -8,8 +8,7 @@ MAX_TRIGGER_DAYS = 3650
 
 
 class DunningLevel(models.Model):
-    """One step of a dunning policy: when it triggers, through which channel, with which
-    message."""
+    """A step of a dunning policy: when it triggers, by which channel, what it says."""
 
     _name = "dunning.level"
     _description = "Dunning Level"

@@ -136,8 +136,7 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _split_per_invoice(self, company, date, policy, decision, rows_by_partner):
-        """One reminder per invoice the decision advances (policies grouping by
-        invoice)."""
+        """One reminder per invoice the decision advances (grouping by invoice)."""
         rows_by_move = defaultdict(list)
         for row in rows_by_partner[decision.partner_id]:
             rows_by_move[row["move_id"]].append(row)

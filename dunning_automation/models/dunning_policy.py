@@ -10,8 +10,7 @@ from .res_partner import RISK_BANDS, RISK_SEGMENTS
 
 
 class DunningPolicy(models.Model):
-    """Which invoices a company chases, how reminders are grouped, and its ordered
-    levels."""
+    """Which invoices a company chases, how reminders are grouped, and its levels."""
 
     _name = "dunning.policy"
     _description = "Dunning Policy"
@@ -140,8 +139,7 @@ class DunningPolicy(models.Model):
         ]
 
     def _matches_risk(self, partner):
-        """Whether this risk-driven policy applies to the partner's risk band and
-        segment."""
+        """Whether this risk-driven policy applies to the partner's band and segment."""
         self.ensure_one()
         return bool(self.risk_band or self.risk_segment) and (
             self.risk_band in (False, partner.dunning_risk_band)

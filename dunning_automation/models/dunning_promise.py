@@ -11,8 +11,7 @@ from odoo.tools import format_date, formatLang
 
 
 class DunningPromise(models.Model):
-    """A customer's promise to pay some invoices by a date: dunning pauses until
-    then."""
+    """A customer's promise to pay invoices by a date: dunning pauses until then."""
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
@@ -190,8 +189,7 @@ class DunningPromise(models.Model):
         )
 
     def _apply(self):
-        """Pause the invoices, note it on their chatter and give the collector an
-        activity."""
+        """Pause the invoices, note it on their chatter, give the collector a task."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % self._summary()
         self.move_ids._dunning_pause(

@@ -75,8 +75,7 @@ def _reason_data(reasons, fallback):
 
 
 class DunningRiskScoring(models.AbstractModel):
-    """Feeds each company's invoice history to the risk package and stores its
-    scores."""
+    """Feeds each company's invoice history to the risk package, stores its scores."""
 
     _name = "dunning.risk.scoring"
     _description = "Dunning Risk Scoring"
@@ -107,8 +106,7 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def _retrain_notification(self, result, next_action=None):
-        """Client action telling the user what ``_score_company`` returned
-        (``result``)."""
+        """Client action telling the user what ``_score_company`` returned."""
         message = self.env._(
             "%(partners)s customers and %(invoices)s open invoices scored in "
             "%(seconds)s s.",
@@ -280,8 +278,7 @@ class DunningRiskScoring(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _risk_reason_labels(self):
-        """Wording of each reason code; its parameters are formatted by
-        :meth:`_risk_params`."""
+        """Wording of each reason code; :meth:`_risk_params` formats its parameters."""
         return {
             R.REASON_DAYS_OVERDUE: self.env._("already %(days)s days overdue"),
             R.REASON_LATE_OF_LAST: self.env._(
@@ -337,8 +334,7 @@ class DunningRiskScoring(models.AbstractModel):
         }
 
     def _risk_fallback_labels(self):
-        """Wording of each reason why the scores are the customers' own history, not the
-        model."""
+        """Wording of each reason why the scores are the customers' own history."""
         return {
             FALLBACK_NO_INVOICE: self.env._("no valid posted customer invoice"),
             R.FALLBACK_INSUFFICIENT_DATA: self.env._(
@@ -375,8 +371,7 @@ class DunningRiskScoring(models.AbstractModel):
         }
 
     def _risk_params(self, params):
-        """``params`` of a code formatted in the reader's language (amounts, ratios,
-        rates)."""
+        """``params`` of a code formatted in the reader's language (amounts, rates)."""
         digits = {"ratio": 1, "years": 1, "baseline_brier": 3, "model_brier": 3}
         formatted = {}
         for key, value in params.items():
@@ -524,8 +519,7 @@ class DunningRiskScoring(models.AbstractModel):
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _clear_scores(self, company, scored_partner_ids, scored_move_ids):
-        """Clear the scores of customers and invoices this scoring did not cover (paid,
-        excluded...)."""
+        """Clear the scores of customers and invoices left out (paid, excluded...)."""
         Partner = (
             self.env["res.partner"]
             .with_company(company)

@@ -27,8 +27,7 @@ BATCH_LOCK_NAMESPACE = 0x64756E + 1
 
 
 class DunningRun(models.Model):
-    """One evaluation of the dunning rules: what was decided, sent and skipped, and
-    why."""
+    """One evaluation of the dunning rules: what was decided, sent, skipped, why."""
 
     _name = "dunning.run"
     _description = "Dunning Run"
@@ -445,8 +444,7 @@ class DunningRun(models.Model):
         )
 
     def _advance_moves(self, communications, reminders):
-        """Move the invoices to the level they reached, log it on their chatter,
-        schedule activities."""
+        """Move the invoices to their new level, log it, schedule the activities."""
         moves_by_level = defaultdict(list)
         for reminder in reminders:
             for move_id, level_id in reminder.decision.advancing.items():

@@ -1,7 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The signed links of the customer portal: statement links, payment tokens, fresh
-links."""
+"""The signed links of the customer portal: statements, payment tokens, fresh links."""
 
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -31,8 +30,7 @@ def _same_signature(expected, signature):
 
 
 def _parse_id(value):
-    """``value`` as a database id, or None when it is none (garbage, zero, out of
-    range)."""
+    """``value`` as a database id, else None (garbage, zero, out of range)."""
     try:
         record_id = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -48,8 +46,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_statement_token(self, company, expires):
-        """The signature of a statement link of this commercial partner at
-        ``company``."""
+        """The signature of this commercial partner's statement link at ``company``."""
         self.ensure_one()
         return hmac(
             self.env(su=True),
@@ -58,8 +55,7 @@ class ResPartner(models.Model):
         )
 
     def _dunning_statement_query(self, company, from_date):
-        """The query parameters of a fresh statement link, valid for the company's link
-        validity."""
+        """The query parameters of a fresh statement link, valid as the company says."""
         self.ensure_one()
         expires = from_date + timedelta(days=company.dunning_statement_link_days)
         return {
@@ -214,8 +210,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_check_portal_rate_limit(self):
-        """Refuse a promise or dispute when the customer already sent too many this
-        hour."""
+        """Refuse a promise or dispute when the customer sent too many this hour."""
         self.ensure_one()
         # the database clock, the one ``create_date`` is written with
         since = fields.Datetime.subtract(self.env.cr.now(), hours=1)

@@ -170,8 +170,7 @@ class ResCompany(models.Model):
 
     @api.model
     def dunning_configuration_problems(self):
-        """The configuration problems of the current companies, for the dunning screens'
-        banner."""
+        """The configuration problems of the current companies, for the banner."""
         return [
             problem
             for company in self.env.companies
@@ -179,8 +178,7 @@ class ResCompany(models.Model):
         ]
 
     def _dunning_configuration_problem(self):
-        """Why no reminder of this company can be sent (every email would fail), else
-        False."""
+        """Why no reminder of this company can be sent (every email fails), or False."""
         self.ensure_one()
         if self._dunning_sender():
             return False

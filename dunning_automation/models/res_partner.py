@@ -201,8 +201,7 @@ class ResPartner(models.Model):
             partner.dunning_contact_id = partner._dunning_contact()
 
     def _dunning_contact(self):
-        """The commercial partner's invoice address when it has one, else the commercial
-        partner."""
+        """The commercial partner's invoice address, else the commercial partner."""
         self.ensure_one()
         commercial = self.commercial_partner_id
         invoice_contacts = commercial.child_ids.filtered(
@@ -300,8 +299,7 @@ class ResPartner(models.Model):
         )
 
     def _dunning_email_problem(self, blacklisted):
-        """(failure type, message) when a reminder cannot be emailed to this contact,
-        else None."""
+        """(failure type, message) when no reminder can be emailed here, else None."""
         self.ensure_one()
         if not self.email:
             return "mail_email_missing", self.env._(
@@ -381,8 +379,7 @@ class ResPartner(models.Model):
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     def _dunning_schedule_fallback_activity(self, communication, reason):
-        """A reminder could not be delivered: ask the collector to reach the customer
-        otherwise."""
+        """A reminder was not delivered: ask the collector to reach the customer."""
         self.ensure_one()
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
@@ -397,8 +394,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _dunning_schedule_level_activities(self, communications):
-        """Schedule, in one go, the collector activities of the levels the customers
-        reached."""
+        """Schedule at once the collector activities of the levels customers reached."""
         model_id = self.env["ir.model"]._get_id("res.partner")
         values = [
             {
@@ -482,8 +478,7 @@ class ResPartner(models.Model):
         ]
 
     def _dunning_overdue_count(self, company):
-        """How many invoices the statement shows as overdue (neither paused, promised
-        nor disputed)."""
+        """How many invoices the statement shows as overdue (not paused or disputed)."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         documents = self._dunning_items_by_document(self._dunning_open_items(company))
@@ -530,8 +525,7 @@ class ResPartner(models.Model):
         ]
 
     def _dunning_open_invoices(self, company, extra_domain=()):
-        """Open customer invoices of this commercial partner at ``company``, as a sudo
-        search."""
+        """Open customer invoices of this commercial partner at ``company``, in sudo."""
         return (
             self.env["account.move"]
             .sudo()
