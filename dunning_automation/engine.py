@@ -2,36 +2,41 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The dunning rule engine: plain Python, no ORM.
 
-Given the open receivable items of the partners under one policy and the policy's levels, it
-decides for every partner which invoices reached which level and whether a reminder is due on
-``today``. The ORM layer (``dunning.run``) feeds it with set-based reads and applies its decisions.
+Given the open receivable items of the partners under one policy and the policy's
+levels, it decides for every partner which invoices reached which level and whether a
+reminder is due on ``today``. The ORM layer (``dunning.run``) feeds it with set-based
+reads and applies its decisions.
 
 Rules:
 
-* An invoice's overdue age is that of its oldest open instalment (``date_maturity``; the invoice
-  date when an instalment has none).
-* Invoices climb the levels one at a time: the next level after the invoice's current one is due
-  when the age reached the level's trigger and the invoice was last reminded at least the level's
-  ``min_days_since_previous`` days ago. Pre-due (courtesy) levels are skipped once an invoice is
-  past due: a courtesy reminder after the due date makes no sense.
-* A partner gets one reminder listing all its due invoices and its credits, at the highest level
-  its invoices reached, unless it was reminded too recently, its net balance is a credit, or its
-  overdue total is under the company tolerance.
+* An invoice's overdue age is that of its oldest open instalment (``date_maturity``; the
+  invoice date when an instalment has none).
+* Invoices climb the levels one at a time: the next level after the invoice's current
+  one is due when the age reached the level's trigger and the invoice was last reminded
+  at least the level's ``min_days_since_previous`` days ago. Pre-due (courtesy) levels
+  are skipped once an invoice is past due: a courtesy reminder after the due date makes
+  no sense.
+* A partner gets one reminder listing all its due invoices and its credits, at the
+  highest level its invoices reached, unless it was reminded too recently, its net
+  balance is a credit, or its overdue total is under the company tolerance.
 
-It also owns the vocabulary of what a customer owes, which the SQL, the domains and the computes
-of the ORM layer are built from (``account.move.line._dunning_open_domain``/``_sql``):
+It also owns the vocabulary of what a customer owes, which the SQL, the domains and the
+computes of the ORM layer are built from
+(``account.move.line._dunning_open_domain``/``_sql``):
 
-* An open item is a receivable line of a posted entry, not reconciled, with a residual, whose
-  entry's payment state is not in :data:`CLOSED_PAYMENT_STATES`: invoice instalments, credit
-  notes, unreconciled payments and miscellaneous entries alike.
-* Its due date is its ``date_maturity``, else its invoice date; a debit with neither is rejected.
+* An open item is a receivable line of a posted entry, not reconciled, with a residual,
+  whose entry's payment state is not in :data:`CLOSED_PAYMENT_STATES`: invoice
+  instalments, credit notes, unreconciled payments and miscellaneous entries alike.
+* Its due date is its ``date_maturity``, else its invoice date; a debit with neither is
+  rejected.
 * A credit (negative residual) is netted into the balance; it is never overdue.
-* An item is paused on a date until its entry's ``paused_until`` (included); a paused item is not
-  chased and not overdue, but still owed.
-* A debit is past due on a date when it is due before that date, and overdue when it is past due
-  and not paused.
-* Balance and overdue amounts are given per currency (the document currency, what the customer
-  sees), never summed across currencies; the company currency only serves the tolerance.
+* An item is paused on a date until its entry's ``paused_until`` (included); a paused
+  item is not chased and not overdue, but still owed.
+* A debit is past due on a date when it is due before that date, and overdue when it is
+  past due and not paused.
+* Balance and overdue amounts are given per currency (the document currency, what the
+  customer sees), never summed across currencies; the company currency only serves the
+  tolerance.
 """
 
 from collections import defaultdict
@@ -45,8 +50,8 @@ RECEIVABLE_ACCOUNT_TYPE = "asset_receivable"
 PAID_PAYMENT_STATES = ("paid", "in_payment")
 # Payment states that leave nothing to pay: paid, or cancelled by a credit note.
 SETTLED_PAYMENT_STATES = (*PAID_PAYMENT_STATES, "reversed")
-# Payment states whose entries are never dunned: settled, held by the accountant (blocked) or
-# invoiced before Odoo (invoicing_legacy).
+# Payment states whose entries are never dunned: settled, held by the accountant
+# (blocked) or invoiced before Odoo (invoicing_legacy).
 CLOSED_PAYMENT_STATES = (*SETTLED_PAYMENT_STATES, "blocked", "invoicing_legacy")
 # Payment states that say nothing of how a customer pays (risk history).
 NO_HISTORY_PAYMENT_STATES = ("reversed", "invoicing_legacy")
@@ -81,11 +86,13 @@ class Level:
 
 @dataclass(frozen=True)
 class OpenItem:
-    """An open receivable line: an invoice instalment, a credit note, a payment or a misc line.
+    """An open receivable line: an invoice instalment, a credit note, a payment or a
+    misc line.
 
-    ``amount_residual`` is in the company currency, positive when the customer owes it and
-    negative for credits; ``amount_residual_currency`` is the same in the line's ``currency_id``.
-    ``level_id``/``last_date``/``paused_until``/``pause_reason`` are those of its move.
+    ``amount_residual`` is in the company currency, positive when the customer owes it
+    and negative for credits; ``amount_residual_currency`` is the same in the line's
+    ``currency_id``. ``level_id``/``last_date``/``paused_until``/``pause_reason`` are
+    those of its move.
     """
 
     line_id: int
@@ -131,7 +138,7 @@ ITEM_FIELDS = tuple(item_field.name for item_field in fields(OpenItem))
 
 
 def make_items(rows):
-    """:class:`OpenItem` of rows (mappings) carrying at least its fields, e.g. the open-items SQL."""
+    """:class:`OpenItem` of rows (mappings) carrying at least its fields."""
     return [
         OpenItem(**{name: row[name] for name in ITEM_FIELDS if name in row})
         for row in rows
@@ -144,7 +151,7 @@ def is_open_payment_state(payment_state):
 
 
 def due_date_of(date_maturity, invoice_date):
-    """The due date of an item: its instalment's maturity, else its invoice date (or None)."""
+    """The due date of an item: its maturity, else its invoice date (or None)."""
     return date_maturity or invoice_date
 
 
@@ -153,7 +160,7 @@ def is_paused(paused_until, today):
 
 
 def split_dated(items):
-    """(items the engine can date, {line id: reason} of the others): a debit needs a due date."""
+    """(datable items, {line id: reason} of the others): a debit needs a due date."""
     dated, rejected = [], {}
     for item in items:
         if item.due_date is None and not item.is_credit:
@@ -165,7 +172,7 @@ def split_dated(items):
 
 @dataclass
 class Totals:
-    """What a customer owes in one currency: the balance net of credits, and its overdue part."""
+    """What a customer owes in one currency: net balance and its overdue part."""
 
     currency_id: int | None
     balance: float = 0.0
@@ -173,7 +180,8 @@ class Totals:
 
 
 def totals_by_currency(items, today):
-    """{currency id: :class:`Totals`} of ``items`` on ``today``, in the document currencies."""
+    """{currency id: :class:`Totals`} of ``items`` on ``today``, in the document
+    currencies."""
     totals = {}
     for item in items:
         total = totals.setdefault(item.currency_id, Totals(item.currency_id))
@@ -184,13 +192,13 @@ def totals_by_currency(items, today):
 
 
 def overdue_total(items, today):
-    """The overdue amount of ``items`` in the company currency (for the company's tolerance)."""
+    """The overdue amount of ``items`` in company currency (for the tolerance)."""
     return sum(item.amount_residual for item in items if item.is_overdue_on(today))
 
 
 def move_status(items, today):
-    """What the statement says of a move from its open items: paused (disputed, promised or
-    on hold), else overdue when one of them is, else due."""
+    """What the statement says of a move from its open items: paused (disputed, promised
+    or on hold), else overdue when one of them is, else due."""
     head = items[0]
     if head.is_paused_on(today):
         return PAUSE_STATUSES.get(head.pause_reason, STATUS_PAUSED)
@@ -205,7 +213,7 @@ def earliest_due_date(items):
 
 
 def days_overdue(items, today):
-    """Days since the oldest overdue instalment among ``items`` fell due (0 when none is)."""
+    """Days since the oldest overdue instalment of ``items`` fell due (or 0)."""
     return max(
         (
             days_between(item.due_date, today)
@@ -248,7 +256,7 @@ class PartnerDecision:
 
 @dataclass
 class Evaluation:
-    """The result for one policy: the partners' decisions and every move's next dunning date."""
+    """The result for one policy: the decisions and every move's next dunning date."""
 
     decisions: list
     next_dates: dict
@@ -277,10 +285,12 @@ def evaluate(
     :param today: the dunning date
     :param tolerance: minimum overdue total (company currency) worth a reminder
     :param last_reminder_by_partner: partner id -> date of its last reminder (any level)
-    :param resend_current: "send now": when no invoice reached a new level, remind the partner
-        again at the highest level its invoices already have, ignoring the minimum delays
-    :param owed_items: every open item of these partners, when ``items`` leaves some out (the
-        policy's journals and minimum): a decision's ``totals`` say what the partner owes
+    :param resend_current: "send now": when no invoice reached a new level, remind the
+        partner again at the highest level its invoices already have, ignoring the
+        minimum delays
+    :param owed_items: every open item of these partners, when ``items`` leaves some out
+        (the policy's journals and minimum): a decision's ``totals`` say what the
+        partner owes
     :return: :class:`Evaluation`
     """
     last_reminder_by_partner = last_reminder_by_partner or {}
@@ -325,7 +335,7 @@ def _next_level(levels, current_index, age):
 
 
 def _due_on(level, oldest_due, last_date):
-    """The day ``level`` becomes due for an invoice, or None when there is no such level."""
+    """The day ``level`` becomes due for an invoice, or None without a level."""
     if level is None:
         return None
     due_on = date.fromordinal(oldest_due.toordinal() + level.trigger_days)

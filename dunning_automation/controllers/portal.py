@@ -27,7 +27,8 @@ DEFAULT_PROMISE_DAYS = 7
 
 
 class DunningPortal(PortalAccount, PaymentPortal):
-    """Account statement, payment, promise to pay and dispute, for portal users or through a signed link."""
+    """Account statement, payment, promise to pay and dispute, for portal users or
+    through a signed link."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -39,9 +40,11 @@ class DunningPortal(PortalAccount, PaymentPortal):
         return values
 
     def _get_dunning_access(self, params):
-        """(company, commercial partner, link parameters) the request may see, else None.
+        """(company, commercial partner, link parameters) the request may see, else
+        None.
 
-        With a token, the signed link decides; without, the logged-in user's commercial entity.
+        With a token, the signed link decides; without, the logged-in user's commercial
+        entity.
         """
         if params.get("token"):
             access = request.env["res.partner"]._dunning_statement_access(
@@ -57,9 +60,11 @@ class DunningPortal(PortalAccount, PaymentPortal):
         )
 
     def _render_dunning_invalid_link(self, params, sent=False, error=None):
-        """The page of an expired, altered or truncated link, where the customer asks for a fresh one.
+        """The page of an expired, altered or truncated link, where the customer asks
+        for a fresh one.
 
-        The same for every invalid link (404, as if there was nothing): it shows nothing of the link.
+        The same for every invalid link (404, as if there was nothing): it shows nothing
+        of the link.
         """
         values = {
             **self._prepare_portal_layout_values(),
@@ -73,7 +78,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
         )
 
     def _check_dunning_post(self):
-        """Only POST writes: Odoo adds OPTIONS to every route, and skips the CSRF check for it."""
+        """Only POST writes: Odoo adds OPTIONS to every route, without CSRF check."""
         if request.httprequest.method != "POST":
             raise MethodNotAllowed(valid_methods=["POST"])
 
@@ -83,13 +88,14 @@ class DunningPortal(PortalAccount, PaymentPortal):
         if value is not None and not isinstance(value, str):
             raise UserError(
                 request.env._(
-                    "Please type the answer of each field: files go in the attachment only."
+                    "Please type the answer of each field: files go in the attachment "
+                    "only."
                 )
             )
         return value
 
     def _get_dunning_url(self, link, path=STATEMENT_URL, **extra):
-        """``path`` (a dunning portal route) carrying the signed link ``link`` and ``extra`` parameters."""
+        """``path`` (a dunning portal route) with the signed ``link`` and ``extra``."""
         query = {**link, **extra}
         return f"{path}?{urlencode(query)}" if query else path
 
@@ -150,7 +156,8 @@ class DunningPortal(PortalAccount, PaymentPortal):
         sitemap=False,
     )
     def portal_dunning_fresh_link(self, company_id=None, email=None, **_params):
-        """Send a fresh statement link to the address on file; the answer says nothing of anyone."""
+        """Send a fresh statement link to the address on file; the answer says nothing
+        of anyone."""
         self._check_dunning_post()
         try:
             request.env["res.partner"]._dunning_send_fresh_statement_link(
@@ -186,7 +193,8 @@ class DunningPortal(PortalAccount, PaymentPortal):
         )
 
     def _dunning_submit(self, params, create, message):
-        """Run ``create(company, partner)``: back to the statement with ``message``, or with the error."""
+        """Run ``create(company, partner)``: back to the statement with ``message``, or
+        with the error."""
         self._check_dunning_post()
         access = self._get_dunning_access(params)
         if not access:
@@ -276,7 +284,7 @@ class DunningPortal(PortalAccount, PaymentPortal):
         sitemap=False,
     )
     def portal_dunning_pay(self, currency_id=None, **params):
-        """The payment form for the ticked invoices, or for everything overdue in ``currency_id``."""
+        """Payment form of the ticked invoices, else all overdue in ``currency_id``."""
         access = self._get_dunning_access(params)
         if not access:
             return self._render_dunning_invalid_link(params)
@@ -320,9 +328,11 @@ class DunningPortal(PortalAccount, PaymentPortal):
 
     @http.route(TRANSACTION_URL, type="jsonrpc", auth="public")
     def portal_dunning_transaction(self, access_token, amount=None, **kwargs):
-        """Create the transaction that pays the invoices of a payment token, in their currency.
+        """Create the transaction that pays the invoices of a payment token, in their
+        currency.
 
-        The amount is what is still due on them now; the customer lands back on the statement.
+        The amount is what is still due on them now; the customer lands back on the
+        statement.
         """
         access = request.env["res.partner"]._dunning_payment_access(access_token)
         if not access:

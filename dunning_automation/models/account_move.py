@@ -12,9 +12,11 @@ from odoo.tools import SQL
 
 from .. import engine
 
-# An invoice whose earliest open instalment falls due within this many days is "due soon".
+# An invoice whose earliest open instalment falls due within this many days is "due
+# soon".
 DUE_SOON_DAYS = 7
-# What a dunning run writes on invoices: bookkeeping of the reminders, no accounting data.
+# What a dunning run writes on invoices: bookkeeping of the reminders, no accounting
+# data.
 RUN_FIELDS = frozenset(
     {"dunning_level_id", "dunning_last_date", "dunning_next_date", "dunning_state"}
 )
@@ -25,7 +27,6 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "dunning.level",
-        string="Dunning Level",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -51,12 +52,10 @@ class AccountMove(models.Model):
         string="Next Reminder",
         readonly=True,
         copy=False,
-        help="When the next level is due, as of the last evaluation; empty while dunning is paused "
-        "(the first run after the pause plans it again).",
+        help="When the next level is due, as of the last evaluation; empty while "
+        "dunning is paused (the first run after the pause plans it again).",
     )
-    dunning_paused_until = fields.Date(
-        string="Dunning Paused Until", copy=False, tracking=True
-    )
+    dunning_paused_until = fields.Date(copy=False, tracking=True)
     dunning_pause_reason = fields.Selection(
         [
             ("dispute", "Dispute"),
@@ -81,7 +80,8 @@ class AccountMove(models.Model):
         copy=False,
         digits=(16, 2),
         groups="account.group_account_invoice,account.group_account_readonly",
-        help="Chance that this open invoice is paid after its due date, at the last risk scoring.",
+        help="Chance that this open invoice is paid after its due date, at the last "
+        "risk scoring.",
     )
     dunning_expected_pay_date = fields.Date(
         string="Expected Payment",
@@ -89,7 +89,8 @@ class AccountMove(models.Model):
         copy=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
-    # The risk package's reason and fallback codes with their parameters (see dunning.risk.scoring).
+    # The risk package's reason and fallback codes with their parameters (see
+    # dunning.risk.scoring).
     dunning_risk_reason_data = fields.Json(
         readonly=True,
         copy=False,
@@ -99,7 +100,8 @@ class AccountMove(models.Model):
         string="Risk Reasons",
         compute="_compute_dunning_risk_reasons",
         groups="account.group_account_invoice,account.group_account_readonly",
-        help="What makes this open invoice likely to be paid late, most important first, at the last risk scoring.",
+        help="What makes this open invoice likely to be paid late, most important "
+        "first, at the last risk scoring.",
     )
 
     @api.depends(
@@ -118,7 +120,7 @@ class AccountMove(models.Model):
             move.dunning_state = move._dunning_state_on(today)
 
     def _dunning_state_on(self, today):
-        """The dunning state of a customer invoice on ``today``, from its open items (``engine``)."""
+        """The dunning state of a customer invoice on ``today``, from its open items."""
         self.ensure_one()
         if self.move_type != "out_invoice" or self.state != engine.POSTED_STATE:
             return False
@@ -147,7 +149,8 @@ class AccountMove(models.Model):
     @api.depends("dunning_risk_reason_data")
     @api.depends_context("lang")
     def _compute_dunning_risk_reasons(self):
-        """The stored reasons in the reader's language, led by the fallback note when there is one."""
+        """The stored reasons in the reader's language, led by the fallback note when
+        there is one."""
         scoring = self.env["dunning.risk.scoring"]
         for move in self:
             data = move.dunning_risk_reason_data
@@ -203,7 +206,8 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         if vals.get("dunning_paused_until"):
-            # a paused invoice has no next reminder: the first run after the pause plans it again
+            # a paused invoice has no next reminder: the first run after the pause plans
+            # it again
             vals = {**vals, "dunning_next_date": False}
         return super().write(vals)
 
@@ -211,13 +215,15 @@ class AccountMove(models.Model):
         self.write({"dunning_paused_until": False, "dunning_pause_reason": False})
 
     def _dunning_pause(self, paused_until, reason, body, author=None, attachments=None):
-        """Pause the dunning of these invoices until ``paused_until`` for ``reason`` (the pause
-        wizard, a promise, a dispute), with one chatter note per invoice: ``body``.
+        """Pause the dunning of these invoices until ``paused_until`` for ``reason``
+        (the pause wizard, a promise, a dispute), with one chatter note per invoice:
+        ``body``.
 
-        The pause fields are written untracked: their tracking message would be a second message
-        saying the same as ``body``.
+        The pause fields are written untracked: their tracking message would be a second
+        message saying the same as ``body``.
 
-        :param author: the partner the note is from (the customer on the portal), else the user
+        :param author: the partner the note is from (the customer on the portal), else
+            the user
         :param attachments: attached to the note; for one invoice only
         """
         self.with_context(mail_notrack=True).write(
@@ -234,12 +240,13 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_write_run_fields(self, values):
-        """Write what a run records on invoices through ``write``, so that every module's override
-        sees it, as the bookkeeping it is: with the context keys that ``account.move.write`` and
-        ``mail.thread.write`` honour to leave the journal items alone (no line synchronisation, no
-        balance check: nothing accounting changes), not to flag the invoice as manually modified,
-        and not to prepare tracking (none of these fields is tracked). Measured on 2,000
-        invoices: 24.6 s and 2,104 queries without these keys, 0.8 s and 31 queries with them."""
+        """Write what a run records on invoices through ``write``, so that every
+        module's override sees it, as the bookkeeping it is: with the context keys that
+        ``account.move.write`` and ``mail.thread.write`` honour to leave the journal
+        items alone (no line synchronisation, no balance check: nothing accounting
+        changes), not to flag the invoice as manually modified, and not to prepare
+        tracking (none of these fields is tracked). Measured on 2,000 invoices: 24.6 s
+        and 2,104 queries without these keys, 0.8 s and 31 queries with them."""
         if not set(values) <= RUN_FIELDS:
             raise ValueError(f"not dunning run fields: {set(values) - RUN_FIELDS}")
         return self.with_context(
@@ -251,10 +258,12 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_write_next_dates(self, next_dates):
-        """Store the engine's next dates ({move id: date or None}) where they changed, in one query.
+        """Store the engine's next dates ({move id: date or None}) where they changed,
+        in one query.
 
-        A run plans every open invoice: this neither loads them in the cache nor logs the
-        conflict when a concurrent run writes the same dates (the caller gives up on them then).
+        A run plans every open invoice: this neither loads them in the cache nor logs
+        the conflict when a concurrent run writes the same dates (the caller gives up on
+        them then).
         """
         if not next_dates:
             return
@@ -274,7 +283,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_refresh_states(self, company, today):
-        """Recompute the states that the passing of time changes (due soon, overdue, pause over)."""
+        """Recompute the states that time changes (due soon, overdue, pause over)."""
         horizon = today + timedelta(days=DUE_SOON_DAYS)
         falls_due = self.env["account.move.line"]._dunning_open_domain() & (
             Domain("date_maturity", "<=", horizon)
@@ -307,19 +316,21 @@ class AccountMove(models.Model):
             self.browse(move_ids)._dunning_write_run_fields({"dunning_state": state})
 
     def _dunning_portal_status(self, today):
-        """What the customer portal shows of this invoice: disputed, promised, paused (on hold),
-        overdue or due (``engine.move_status``)."""
+        """What the customer portal shows of this invoice: disputed, promised, paused
+        (on hold), overdue or due (``engine.move_status``)."""
         self.ensure_one()
         items = self.line_ids._dunning_engine_items()
         return engine.move_status(items, today) if items else engine.STATUS_DUE
 
     def _portal_ensure_tokens(self):
-        """Give every move an access token in one query (``_portal_ensure_token`` writes one by one)."""
+        """Give every move an access token in one query (``_portal_ensure_token`` writes
+        one by one)."""
         missing = self.filtered(lambda move: not move.access_token)
         if missing:
             self.env.cr.execute(
                 SQL(
-                    "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                    "UPDATE account_move SET access_token = gen_random_uuid()::text "
+                    "WHERE id IN %s AND access_token IS NULL",
                     tuple(missing.ids),
                 )
             )
@@ -327,18 +338,20 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_log_communications(self, communications):
-        """One chatter note per reminder on each invoice it lists, with its delivery state.
+        """One chatter note per reminder on each invoice it lists, with its delivery
+        state.
 
-        Through ``_message_log_batch`` (every module's ``mail.message`` logic applies), at a
-        measured cost: 4.0 s of the 15.7 s benchmark run for its 9,558 notes (3.3 s per 2,000,
-        half of it the ORM keeping ``message_ids`` in step), where the former INSERT took about
-        a tenth of that.
+        Through ``_message_log_batch`` (every module's ``mail.message`` logic applies),
+        at a measured cost: 4.0 s of the 15.7 s benchmark run for its 9,558 notes (3.3 s
+        per 2,000, half of it the ORM keeping ``message_ids`` in step), where the former
+        INSERT took about a tenth of that.
         """
         states = dict(communications._fields["state"]._description_selection(self.env))
         bodies_by_author = defaultdict(lambda: defaultdict(Markup))
         for communication in communications:
             body = Markup("<p>%s</p>") % self.env._(
-                "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): %(state)s.",
+                "Dunning reminder “%(level)s” to %(recipient)s (%(channel)s): "
+                "%(state)s.",
                 level=communication.level_id.name,
                 recipient=communication.email_to
                 or communication.recipient_id.display_name,

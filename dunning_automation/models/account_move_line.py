@@ -12,8 +12,8 @@ class AccountMoveLine(models.Model):
 
     @api.model
     def _dunning_open_domain(self):
-        """The open receivable items (``engine``'s definition) as a domain, for searches and
-        ``filtered_domain``: the SQL of :meth:`_dunning_open_sql` says the same."""
+        """The open receivable items (``engine``'s definition) as a domain, for searches
+        and ``filtered_domain``: the SQL of :meth:`_dunning_open_sql` says the same."""
         return Domain(
             [
                 ("parent_state", "=", engine.POSTED_STATE),
@@ -26,15 +26,17 @@ class AccountMoveLine(models.Model):
 
     @api.model
     def _dunning_open_sql(self, line, move, account):
-        """The open receivable items as an SQL condition on the aliases ``line`` (account_move_line),
-        ``move`` (its account_move) and ``account`` (its account_account)."""
+        """The open receivable items as an SQL condition on the aliases ``line``
+        (account_move_line), ``move`` (its account_move) and ``account`` (its
+        account_account)."""
         line, move, account = (SQL.identifier(alias) for alias in (line, move, account))
         return SQL(
             """%(line)s.parent_state = %(posted)s
                AND %(account)s.account_type = %(receivable)s
                AND NOT %(line)s.reconciled
                AND %(line)s.amount_residual != 0
-               AND (%(move)s.payment_state IS NULL OR %(move)s.payment_state NOT IN %(closed)s)""",
+               AND (%(move)s.payment_state IS NULL
+                    OR %(move)s.payment_state NOT IN %(closed)s)""",
             line=line,
             move=move,
             account=account,
@@ -44,8 +46,8 @@ class AccountMoveLine(models.Model):
         )
 
     def _dunning_engine_items(self):
-        """These lines, as far as they are open items, as engine items (one move's, from the cache:
-        the run and the statement read them in SQL)."""
+        """These lines, as far as they are open items, as engine items (one move's, from
+        the cache: the run and the statement read them in SQL)."""
         return [
             engine.OpenItem(
                 line_id=line.id,

@@ -9,7 +9,8 @@ from odoo.tools import SQL, split_every
 
 from .. import engine
 
-# Fields that follow the real delivery after the reminder is sealed; every other field is frozen.
+# Fields that follow the real delivery after the reminder is sealed; every other field
+# is frozen.
 DELIVERY_FIELDS = frozenset(
     {
         "state",
@@ -22,7 +23,8 @@ DELIVERY_FIELDS = frozenset(
         "retry_date",
     }
 )
-# Delivery states in which a reminder counts as delivered or on its way: at most one attempt per reminder.
+# Delivery states in which a reminder counts as delivered or on its way: at most one
+# attempt per reminder.
 LIVE_STATES = ("queued", "sent")
 # Namespace of the per-company advisory lock that serialises the hash chain.
 CHAIN_LOCK_NAMESPACE = 0x64756E  # "dun"
@@ -89,8 +91,8 @@ class DunningCommunication(models.Model):
     )
     totals = fields.Json(
         readonly=True,
-        help="What the customer owed per currency when the reminder was sent, all its open items "
-        "included: [{currency_id, balance, overdue}] (engine.Totals).",
+        help="What the customer owed per currency when the reminder was sent, all its "
+        "open items included: [{currency_id, balance, overdue}] (engine.Totals).",
     )
     subject = fields.Char(readonly=True)
     body_html = fields.Html(string="Body", readonly=True, sanitize=False)
@@ -132,7 +134,8 @@ class DunningCommunication(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        help="A later run queues the email again at this time: the mail server failed for a reason that may pass.",
+        help="A later run queues the email again at this time: the mail server failed "
+        "for a reason that may pass.",
     )
     can_retry = fields.Boolean(compute="_compute_failure_message")
     sent_date = fields.Datetime(readonly=True)
@@ -141,7 +144,8 @@ class DunningCommunication(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        help="The reminder this record is an attempt at: the idempotency key of its first attempt.",
+        help="The reminder this record is an attempt at: the idempotency key of its "
+        "first attempt.",
     )
     chain_index = fields.Integer(readonly=True, copy=False)
     hash_previous = fields.Char(readonly=True, copy=False)
@@ -149,8 +153,8 @@ class DunningCommunication(models.Model):
 
     _idempotency_key_uniq = models.Constraint(
         "UNIQUE(idempotency_key)",
-        "This reminder was already sent: the same customer cannot get the same level through the "
-        "same channel twice on the same day.",
+        "This reminder was already sent: the same customer cannot get the same level "
+        "through the same channel twice on the same day.",
     )
     _chain_index_uniq = models.UniqueIndex(
         "(company_id, chain_index) WHERE chain_index IS NOT NULL"
@@ -163,7 +167,10 @@ class DunningCommunication(models.Model):
     @api.depends("level_id", "partner_name", "dunning_date")
     def _compute_name(self):
         for communication in self:
-            communication.name = f"{communication.partner_name} · {communication.level_id.name} · {communication.dunning_date}"
+            communication.name = (
+                f"{communication.partner_name} · {communication.level_id.name} · "
+                f"{communication.dunning_date}"
+            )
 
     @api.depends(
         "state", "failure_type", "retry_date", "retry_count", "body_html", "email_to"
@@ -197,7 +204,8 @@ class DunningCommunication(models.Model):
             elif failed:
                 parts.append(
                     self.env._(
-                        "Fix the cause (the contact's email address, the template), then use Send Reminder Now."
+                        "Fix the cause (the contact's email address, the template), "
+                        "then use Send Reminder Now."
                     )
                 )
             communication.failure_message = "\n".join(filter(None, parts))
@@ -209,8 +217,8 @@ class DunningCommunication(models.Model):
     def _raise_immutable(self):
         raise UserError(
             self.env._(
-                "Dunning communications are an audit trail: they cannot be changed or deleted. "
-                "Only their delivery state follows the email."
+                "Dunning communications are an audit trail: they cannot be changed or "
+                "deleted. Only their delivery state follows the email."
             )
         )
 
@@ -219,7 +227,8 @@ class DunningCommunication(models.Model):
             self._raise_immutable()
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_audit_trail(self):
         self._raise_immutable()
 
     @api.model
@@ -234,7 +243,7 @@ class DunningCommunication(models.Model):
 
     @api.model
     def _attempt_key(self, reminder_key, attempt):
-        """The idempotency key of a new attempt at a reminder whose earlier attempts all failed."""
+        """The idempotency key of a new attempt after all earlier attempts failed."""
         return reminder_key if attempt == 1 else f"{reminder_key}/{attempt}"
 
     # ------------------------------------------------------------------
@@ -242,7 +251,7 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _snapshot_payload(self):
-        """Canonical text of what the record froze (not the partner id: a merge may rewrite it)."""
+        """Canonical text of what the record froze (no partner id: merges change it)."""
         self.ensure_one()
         return json.dumps(
             [
@@ -263,7 +272,8 @@ class DunningCommunication(models.Model):
                 self.subject or "",
                 str(self.body_html or ""),
                 self.line_ids._snapshot(),
-                # appended only when set: the records sealed before it existed keep their hash
+                # appended only when set: the records sealed before it existed keep
+                # their hash
                 *(
                     [
                         [
@@ -288,11 +298,12 @@ class DunningCommunication(models.Model):
         return hashlib.sha256(self._snapshot_payload().encode()).hexdigest()
 
     def _seal(self, values_by_id=None):
-        """Freeze the rendered message and chain the records to their company's previous one.
+        """Freeze the rendered message and chain the records to their company's previous
+        one.
 
-        ``values_by_id`` gives, per record, the rendered values (subject, body, mail) written
-        together with the hash. Records are chained in id order, under a per-company lock so that
-        two concurrent runs cannot fork the chain.
+        ``values_by_id`` gives, per record, the rendered values (subject, body, mail)
+        written together with the hash. Records are chained in id order, under a
+        per-company lock so that two concurrent runs cannot fork the chain.
         """
         if self.filtered("hash"):
             self._raise_immutable()
@@ -316,7 +327,8 @@ class DunningCommunication(models.Model):
             chain_index, previous = self.env.cr.fetchone() or (0, "")
             for communication in communications:
                 chain_index += 1
-                # bypass the immutability guard: this is the one moment the snapshot is written
+                # bypass the immutability guard: this is the one moment the snapshot is
+                # written
                 models.Model.write(
                     communication,
                     {
@@ -330,7 +342,7 @@ class DunningCommunication(models.Model):
 
     @api.model
     def _find_broken_link(self, company):
-        """The first record of the company's chain whose hash does not match, or an empty set."""
+        """The first record of the company's chain with a wrong hash, or none."""
         previous = ""
         chain_ids = (
             self.sudo()
@@ -356,7 +368,7 @@ class DunningCommunication(models.Model):
         return self.browse()
 
     def action_verify_chain(self):
-        """Verify the hash chain of the current companies and name the first broken link."""
+        """Verify the current companies' hash chains; name the first broken link."""
         messages, broken = [], False
         for company in self.env.companies:
             link = self._find_broken_link(company)
@@ -364,7 +376,8 @@ class DunningCommunication(models.Model):
                 broken = True
                 messages.append(
                     self.env._(
-                        "%(company)s: the audit trail is broken at %(record)s (#%(index)s).",
+                        "%(company)s: the audit trail is broken at %(record)s "
+                        "(#%(index)s).",
                         company=company.name,
                         record=link.name,
                         index=link.chain_index,
@@ -399,8 +412,9 @@ class DunningCommunication(models.Model):
         log_on_invoices=True,
         **values,
     ):
-        """Record a delivery state; a transient failure plans its automatic retry, and the
-        invoices' chatter tells the new state (the run logs the first one itself)."""
+        """Record a delivery state; a transient failure plans its automatic retry, and
+        the invoices' chatter tells the new state (the run logs the first one
+        itself)."""
         values.update(
             state=state, failure_type=failure_type, failure_reason=failure_reason
         )
@@ -421,8 +435,9 @@ class DunningCommunication(models.Model):
     def _update_from_mails(
         self, mails, state, failure_type=False, failure_reason=False
     ):
-        """Follow the delivery of the dunning emails among ``mails``; a failure without a reason
-        (the mail server could not be reached) takes the one the mail recorded."""
+        """Follow the delivery of the dunning emails among ``mails``; a failure without
+        a reason (the mail server could not be reached) takes the one the mail
+        recorded."""
         communications = self.sudo().search(
             [("mail_id", "in", mails.ids), ("state", "!=", "bounced")]
         )
@@ -434,7 +449,7 @@ class DunningCommunication(models.Model):
             )
 
     def action_retry(self):
-        """Retry: queue the failed emails again, as one batch, and say which could not be."""
+        """Retry: queue the failed emails again in one batch; say which could not be."""
         self.check_access("read")
         retried, refused = self.env["dunning.delivery"]._retry(self)
         message = self.env._("%(count)s reminder(s) queued again.", count=len(retried))
@@ -466,8 +481,8 @@ class DunningCommunication(models.Model):
 
     @api.model
     def _withdraw_settled(self, mails):
-        """Cancel the queued reminders among ``mails`` whose invoices were all paid since they were
-        queued: the customer who just paid gets no reminder about it."""
+        """Cancel the queued reminders among ``mails`` whose invoices were all paid
+        since they were queued: the customer who just paid gets no reminder about it."""
         queued = self.sudo().search(
             [("mail_id", "in", mails.ids), ("state", "=", "queued")]
         )
@@ -486,9 +501,10 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _totals_by_currency(self):
-        """[(currency, amount due, overdue)] the customer owed when the reminder was sent, one row
-        per currency, never summed across: the same figures as its account statement that day
-        (credits netted, not-yet-due and paused invoices included in the amount due)."""
+        """[(currency, amount due, overdue)] the customer owed when the reminder was
+        sent, one row per currency, never summed across: the same figures as its account
+        statement that day (credits netted, not-yet-due and paused invoices included in
+        the amount due)."""
         self.ensure_one()
         rows = [
             (
@@ -501,7 +517,7 @@ class DunningCommunication(models.Model):
         return sorted(rows, key=lambda row: row[0].name)
 
     def _statement_url(self):
-        """A signed link to the customer's account statement, fresh for this reminder."""
+        """A fresh signed link to the customer's statement, for this reminder."""
         self.ensure_one()
         return self.partner_id._dunning_statement_url(
             self.company_id, self.dunning_date

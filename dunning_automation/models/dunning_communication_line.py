@@ -1,10 +1,10 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class DunningCommunicationLine(models.Model):
-    """One invoice instalment or credit as a reminder listed it, frozen at that moment."""
+    """One invoice instalment or credit as a reminder listed it, frozen then."""
 
     _name = "dunning.communication.line"
     _description = "Dunning Communication Line"
@@ -63,7 +63,10 @@ class DunningCommunicationLine(models.Model):
         ]
 
     def write(self, vals):
-        self.communication_id._raise_immutable()
+        if self:
+            self.communication_id._raise_immutable()
+        return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_audit_trail(self):
         self.communication_id._raise_immutable()

@@ -16,16 +16,19 @@ from .dunning_planner import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
-# Failures a later attempt can cure: the mail server refused the connection, timed out, or
-# failed in a way it did not explain. Every other failure needs a person (address, template).
+# Failures a later attempt can cure: the mail server refused the connection, timed out,
+# or failed in a way it did not explain. Every other failure needs a person (address,
+# template).
 TRANSIENT_FAILURES = frozenset({"mail_smtp", "unknown"})
-# Minutes to wait before each automatic retry; after the last one the reminder stays failed.
+# Minutes to wait before each automatic retry; after the last one the reminder stays
+# failed.
 DEFAULT_RETRY_BACKOFF = "15,60,240,1440"
 
 
 class DunningDelivery(models.AbstractModel):
-    """How reminders reach the customer: the frozen snapshot of what is owed, the queued email,
-    the failures in plain words, and the retries that never deliver a reminder twice."""
+    """How reminders reach the customer: the frozen snapshot of what is owed, the queued
+    email, the failures in plain words, and the retries that never deliver a reminder
+    twice."""
 
     _name = "dunning.delivery"
     _description = "Dunning Delivery"
@@ -36,7 +39,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _communication_values(self, run, key, reminder, partners, lines):
-        """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's, read together."""
+        """The snapshot of one reminder; ``partners`` and ``lines`` are the batch's."""
         partner = partners.browse(reminder.decision.partner_id).with_prefetch(
             partners._prefetch_ids
         )
@@ -112,7 +115,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _deliver(self, communications):
-        """Queue the emails (sending happens later, through the mail queue) and seal the records."""
+        """Queue the emails (the mail queue sends them later) and seal the records."""
         sealed_values = {}
         failures = defaultdict(list)  # (failure type, reason) -> communications
         blacklisted = self.env["res.partner"]._dunning_blacklisted_emails(
@@ -153,7 +156,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _attach_pdfs(self, communications):
-        """Attach the invoices' PDFs and the account statement to the emails whose level asks so."""
+        """Attach the invoice PDFs and the statement to emails whose level asks so."""
         for communication in communications:
             level = communication.level_id
             attachments = self.env["ir.attachment"]
@@ -173,33 +176,34 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _failure_labels(self):
-        """What each failure code means, in the words of the person who has to act on it."""
-        _ = self.env._
+        """What each failure code means, in the words of whoever has to act on it."""
         return {
-            "mail_smtp": _(
-                "The outgoing mail server could not be reached (it refused the connection or timed out)."
+            "mail_smtp": self.env._(
+                "The outgoing mail server could not be reached (it refused the "
+                "connection or timed out)."
             ),
-            "unknown": _("The outgoing mail server did not accept the email."),
-            "mail_email_missing": _("The contact has no email address."),
-            "mail_email_invalid": _("The contact's email address is invalid."),
-            "mail_bl": _("The contact's email address is blacklisted."),
-            "mail_optout": _("The contact opted out of emails."),
-            "mail_spam": _("The mail server rejected the email as spam."),
-            "mail_from_invalid": _(
+            "unknown": self.env._("The outgoing mail server did not accept the email."),
+            "mail_email_missing": self.env._("The contact has no email address."),
+            "mail_email_invalid": self.env._("The contact's email address is invalid."),
+            "mail_bl": self.env._("The contact's email address is blacklisted."),
+            "mail_optout": self.env._("The contact opted out of emails."),
+            "mail_spam": self.env._("The mail server rejected the email as spam."),
+            "mail_from_invalid": self.env._(
                 "The sender address is refused by the outgoing mail server."
             ),
-            "mail_from_missing": _("The company has no sender address."),
-            "mail_template_error": _(
+            "mail_from_missing": self.env._("The company has no sender address."),
+            "mail_template_error": self.env._(
                 "The email could not be written from its template."
             ),
-            "mail_deleted": _("The email was deleted before it was sent."),
-            "mail_bounce": _("The customer's mail server returned the email."),
-            "paid": _("The invoices were paid before the email left."),
+            "mail_deleted": self.env._("The email was deleted before it was sent."),
+            "mail_bounce": self.env._("The customer's mail server returned the email."),
+            "paid": self.env._("The invoices were paid before the email left."),
         }
 
     @api.model
     def _retry_backoff(self):
-        """Minutes to wait before each automatic retry (``dunning_automation.retry_backoff_minutes``)."""
+        """Minutes to wait before each automatic retry, from the system parameter
+        ``dunning_automation.retry_backoff_minutes``."""
         param = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -211,7 +215,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _schedule_retry(self, communications, failure_type):
-        """After a transient failure, plan the next automatic attempt (None when retries are over)."""
+        """After a transient failure, plan the next attempt (None: no retry left)."""
         if failure_type not in TRANSIENT_FAILURES:
             return None
         backoff = self._retry_backoff()
@@ -224,7 +228,7 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _retry_due(self, companies):
-        """The run's automatic retries: queue again the transient failures whose wait is over."""
+        """The run's automatic retries: queue transient failures whose wait is over."""
         try:
             with self.env.cr.savepoint():
                 due = (
@@ -240,7 +244,8 @@ class DunningDelivery(models.AbstractModel):
                     .try_lock_for_update()
                 )
                 retried, refused = self._retry(due)
-                # superseded by an attempt a user sent: nothing left to retry automatically
+                # superseded by an attempt a user sent: nothing left to retry
+                # automatically
                 self.env["dunning.communication"].concat(*refused).write(
                     {"retry_date": False}
                 )
@@ -251,8 +256,8 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _resend_mail_values(self, communication):
-        """A new email from the frozen snapshot, for a reminder whose email is gone: to the
-        address the audit record names (once: not to the contact as well)."""
+        """A new email from the frozen snapshot, for a reminder whose email is gone: to
+        the address the audit record names (once: not to the contact as well)."""
         return {
             "model": communication._name,
             "res_id": communication.id,
@@ -270,9 +275,10 @@ class DunningDelivery(models.AbstractModel):
     def _retry(self, communications):
         """Queue the emails of failed reminders again.
 
-        A reminder is never delivered twice: only a failed one is queued again, through its own
-        email when the mail server kept it (its message id does not change), and not when another
-        attempt at the same reminder is queued or sent (the database refuses that too).
+        A reminder is never delivered twice: only a failed one is queued again, through
+        its own email when the mail server kept it (its message id does not change), and
+        not when another attempt at the same reminder is queued or sent (the database
+        refuses that too).
 
         :return: (retried communications, {communication: why it cannot be retried})
         """
@@ -296,7 +302,8 @@ class DunningDelivery(models.AbstractModel):
                 )
             elif not (communication.body_html and communication.email_to):
                 refused[communication] = self.env._(
-                    "It was never written: fix the cause and use Send Reminder Now on the customer."
+                    "It was never written: fix the cause and use Send Reminder Now on "
+                    "the customer."
                 )
             else:
                 retried |= communication
@@ -307,7 +314,8 @@ class DunningDelivery(models.AbstractModel):
         for communication in retried.filtered(
             lambda communication: communication.mail_id not in kept
         ):
-            # the email left and bounced, or was deleted: a new one from the frozen snapshot
+            # the email left and bounced, or was deleted: a new one from the frozen
+            # snapshot
             mail = (
                 self.env["mail.mail"]
                 .sudo()

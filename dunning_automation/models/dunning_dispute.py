@@ -24,7 +24,7 @@ DISPUTE_PAUSE_DAYS = 90
 
 
 class DunningDispute(models.Model):
-    """A customer contests an invoice: its dunning pauses until an accountant resolves it."""
+    """A customer contests an invoice: its dunning pauses until it is resolved."""
 
     _name = "dunning.dispute"
     _description = "Invoice Dispute"
@@ -64,7 +64,6 @@ class DunningDispute(models.Model):
     reply = fields.Text(help="Sent to the customer when the dispute is rejected.")
     credit_note_id = fields.Many2one(
         "account.move",
-        string="Credit Note",
         readonly=True,
         copy=False,
         help="The credit note that settled the dispute when it was accepted.",
@@ -92,11 +91,14 @@ class DunningDispute(models.Model):
 
     @api.model
     def _portal_create(self, company, partner, move_id, reason, message, upload=None):
-        """Record a dispute made on the portal, pause the invoice's dunning and tell the collector.
+        """Record a dispute made on the portal, pause the invoice's dunning and tell the
+        collector.
 
         :param upload: (file name, content) of the optional attachment
-        :raise MissingError: the invoice is not an open invoice of this customer at this company
-        :raise UserError: the request breaks a rule (reason, text, attachment, limits), with the reason
+        :raise MissingError: the invoice is not an open invoice of this customer at this
+            company
+        :raise UserError: the request breaks a rule (reason, text, attachment, limits),
+            with the reason
         """
         move = partner._dunning_open_invoices(company, [("id", "=", move_id)])
         if not move:
@@ -142,7 +144,7 @@ class DunningDispute(models.Model):
         return dispute
 
     def _apply(self):
-        """Pause the invoice, note the dispute on its chatter and give the collector an activity."""
+        """Pause the invoice, note the dispute, give the collector an activity."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % self.env._(
             "Disputed by the customer: %(reason)s.", reason=self._reason_label()
@@ -184,7 +186,7 @@ class DunningDispute(models.Model):
         ]
 
     def action_accept(self):
-        """The customer is right: choose what to credit (the whole invoice, an amount or lines)."""
+        """The customer is right: credit the whole invoice, an amount or some lines."""
         self.ensure_one()
         self._check_open()
         return {
@@ -197,7 +199,7 @@ class DunningDispute(models.Model):
         }
 
     def _accept(self, credit_note):
-        """Close the dispute settled by ``credit_note``: dunning resumes for what is still due."""
+        """Close the dispute settled by ``credit_note``: dunning resumes on the rest."""
         self.ensure_one()
         self.write({"state": "accepted", "credit_note_id": credit_note.id})
         self.activity_ids.action_feedback(feedback=self.env._("Dispute accepted"))

@@ -8,7 +8,7 @@ MAX_TRIGGER_DAYS = 3650
 
 
 class DunningLevel(models.Model):
-    """One step of a dunning policy: when it triggers, through which channel, with which message."""
+    """A step of a dunning policy: when it triggers, by which channel, what it says."""
 
     _name = "dunning.level"
     _description = "Dunning Level"
@@ -23,12 +23,14 @@ class DunningLevel(models.Model):
     trigger_days = fields.Integer(
         string="Trigger (days)",
         required=True,
-        help="Days from the due date: negative for a courtesy reminder before the due date.",
+        help="Days from the due date: negative for a courtesy reminder before the due "
+        "date.",
     )
     min_days_since_previous = fields.Integer(
         string="Days Since Previous Reminder",
         default=7,
-        help="Minimum days since the customer's previous reminder before this one is sent.",
+        help="Minimum days since the customer's previous reminder before this one is "
+        "sent.",
     )
     channel = fields.Selection(
         [("email", "Email")],
@@ -45,7 +47,8 @@ class DunningLevel(models.Model):
         "mail.activity.type",
         string="Collector Activity",
         ondelete="restrict",
-        help="Schedules this activity for the customer's collector when the level is reached.",
+        help="Schedules this activity for the customer's collector when the level is "
+        "reached.",
     )
     activity_delay_days = fields.Integer(string="Activity Due In (days)", default=0)
     attach_invoice_pdf = fields.Boolean(
@@ -58,12 +61,13 @@ class DunningLevel(models.Model):
     )
     is_final_notice = fields.Boolean(
         string="Final Notice",
-        help="The last warning before escalation: invoices at this level are escalated.",
+        help="The last warning before escalation: invoices at this level are "
+        "escalated.",
     )
     set_invoice_warning = fields.Boolean(
         string="Warn on New Invoices",
-        help="Put a warning on the customer that every new invoice shows while it is in dunning "
-        "at this level.",
+        help="Put a warning on the customer that every new invoice shows while it is "
+        "in dunning at this level.",
     )
     invoice_warning = fields.Text(
         translate=True,
@@ -81,7 +85,8 @@ class DunningLevel(models.Model):
             if not MIN_TRIGGER_DAYS <= level.trigger_days <= MAX_TRIGGER_DAYS:
                 raise ValidationError(
                     self.env._(
-                        "The trigger of level %(level)s must lie between %(min)s and %(max)s days.",
+                        "The trigger of level %(level)s must lie between %(min)s and "
+                        "%(max)s days.",
                         level=level.name,
                         min=MIN_TRIGGER_DAYS,
                         max=MAX_TRIGGER_DAYS,
@@ -103,7 +108,8 @@ class DunningLevel(models.Model):
             if days != sorted(days):
                 raise ValidationError(
                     self.env._(
-                        "The levels of policy %(policy)s must trigger later as their sequence grows.",
+                        "The levels of policy %(policy)s must trigger later as their "
+                        "sequence grows.",
                         policy=policy.name,
                     )
                 )
@@ -121,7 +127,8 @@ class DunningLevel(models.Model):
             if level.mail_template_id and not level.mail_template_id.active:
                 raise ValidationError(
                     self.env._(
-                        "The email template %(template)s of level %(level)s is archived.",
+                        "The email template %(template)s of level %(level)s is "
+                        "archived.",
                         template=level.mail_template_id.name,
                         level=level.name,
                     )

@@ -39,35 +39,37 @@ class Reminder:
 
 
 class DunningPlanner(models.AbstractModel):
-    """What is due on a date: the open items read in one query, the engine's decisions, and
-    the reasons why a customer gets nothing. Writes nothing but the invoices' next dates."""
+    """What is due on a date: the open items read in one query, the engine's decisions,
+    and the reasons why a customer gets nothing. Writes nothing but the invoices' next
+    dates."""
 
     _name = "dunning.planner"
     _description = "Dunning Planner"
 
     @api.model
     def _skip_reason_labels(self):
-        _ = self.env._
         return {
-            engine.SKIP_NO_LEVEL_DUE: _("No level due"),
-            engine.SKIP_CREDIT_BALANCE: _("Credit balance"),
-            engine.SKIP_BELOW_TOLERANCE: _("Below the company's tolerance"),
-            engine.SKIP_TOO_RECENT: _("Reminded too recently"),
-            engine.SKIP_NO_DUE_DATE: _("No due date"),
-            SKIP_EXCLUDED: _("Excluded from dunning"),
-            SKIP_ARCHIVED: _("Archived customer"),
-            SKIP_ALREADY_SENT: _("Already sent today"),
-            SKIP_LOCKED: _("Being processed by another run"),
-            SKIP_FAILED: _(
+            engine.SKIP_NO_LEVEL_DUE: self.env._("No level due"),
+            engine.SKIP_CREDIT_BALANCE: self.env._("Credit balance"),
+            engine.SKIP_BELOW_TOLERANCE: self.env._("Below the company's tolerance"),
+            engine.SKIP_TOO_RECENT: self.env._("Reminded too recently"),
+            engine.SKIP_NO_DUE_DATE: self.env._("No due date"),
+            SKIP_EXCLUDED: self.env._("Excluded from dunning"),
+            SKIP_ARCHIVED: self.env._("Archived customer"),
+            SKIP_ALREADY_SENT: self.env._("Already sent today"),
+            SKIP_LOCKED: self.env._("Being processed by another run"),
+            SKIP_FAILED: self.env._(
                 "Failed today: retried automatically or by Send Reminder Now"
             ),
         }
 
     @api.model
     def _plan(self, company, date, partners=None, resend_current=False, dry_run=False):
-        """Decide what is due for ``company`` on ``date`` (optionally only these commercial partners).
+        """Decide what is due for ``company`` on ``date`` (optionally only these
+        commercial partners).
 
-        With ``dry_run`` (the preview), nothing is written: the invoices' next dates are left as they are.
+        With ``dry_run`` (the preview), nothing is written: the invoices' next dates are
+        left as they are.
 
         :return: (reminders to send, {partner id: skip reason})
         """
@@ -134,7 +136,7 @@ class DunningPlanner(models.AbstractModel):
 
     @api.model
     def _split_per_invoice(self, company, date, policy, decision, rows_by_partner):
-        """One reminder per invoice the decision advances (policies grouping by invoice)."""
+        """One reminder per invoice the decision advances (grouping by invoice)."""
         rows_by_move = defaultdict(list)
         for row in rows_by_partner[decision.partner_id]:
             rows_by_move[row["move_id"]].append(row)

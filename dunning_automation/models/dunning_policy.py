@@ -10,7 +10,7 @@ from .res_partner import RISK_BANDS, RISK_SEGMENTS
 
 
 class DunningPolicy(models.Model):
-    """Which invoices a company chases, how reminders are grouped, and its ordered levels."""
+    """Which invoices a company chases, how reminders are grouped, and its levels."""
 
     _name = "dunning.policy"
     _description = "Dunning Policy"
@@ -32,17 +32,20 @@ class DunningPolicy(models.Model):
         string="Journals",
         check_company=True,
         domain="[('type', '=', 'sale')]",
-        help="Only invoices of these journals are chased; all sales journals when empty.",
+        help="Only invoices of these journals are chased; all sales journals when "
+        "empty.",
     )
     partner_category_ids = fields.Many2many(
         "res.partner.category",
         string="Customer Tags",
-        help="Only customers with one of these tags are chased; all customers when empty.",
+        help="Only customers with one of these tags are chased; all customers when "
+        "empty.",
     )
     min_residual = fields.Monetary(
         string="Minimum Residual",
         currency_field="currency_id",
-        help="Invoices whose amount due (company currency) is below this are not chased.",
+        help="Invoices whose amount due (company currency) is below this are not "
+        "chased.",
     )
     grouping = fields.Selection(
         [
@@ -55,8 +58,8 @@ class DunningPolicy(models.Model):
     )
     cc_invoice_contact = fields.Boolean(
         string="Cc Invoice Contacts",
-        help="Copy the contacts the invoices were addressed to, when they differ from the "
-        "customer's dunning contact.",
+        help="Copy the contacts the invoices were addressed to, when they differ from "
+        "the customer's dunning contact.",
     )
     skip_archived_partners = fields.Boolean(
         string="Skip Archived Customers",
@@ -71,24 +74,26 @@ class DunningPolicy(models.Model):
     promise_grace_days = fields.Integer(
         string="Promise Grace (days)",
         default=3,
-        help="Dunning stays paused this many days after the promised date, for the payment to arrive.",
+        help="Dunning stays paused this many days after the promised date, for the "
+        "payment to arrive.",
     )
     max_promises_in_row = fields.Integer(
         string="Maximum Broken Promises in a Row",
         default=3,
-        help="After this many broken promises in a row, the customer cannot promise online anymore.",
+        help="After this many broken promises in a row, the customer cannot promise "
+        "online anymore.",
     )
     risk_band = fields.Selection(
         RISK_BANDS,
         string="For Risk Band",
-        help="Customers of this risk band without a policy of their own follow this policy "
-        "instead of the company's default one.",
+        help="Customers of this risk band without a policy of their own follow this "
+        "policy instead of the company's default one.",
     )
     risk_segment = fields.Selection(
         RISK_SEGMENTS,
         string="For Payment Segment",
-        help="Customers of this payment segment without a policy of their own follow this policy "
-        "(with a risk band too: customers of both).",
+        help="Customers of this payment segment without a policy of their own follow "
+        "this policy (with a risk band too: customers of both).",
     )
     level_count = fields.Integer(compute="_compute_level_count")
 
@@ -98,7 +103,8 @@ class DunningPolicy(models.Model):
             policy.level_count = len(policy.level_ids)
 
     _max_promise_days_positive = models.Constraint(
-        "CHECK(max_promise_days > 0 AND promise_grace_days >= 0 AND max_promises_in_row > 0)",
+        "CHECK(max_promise_days > 0 AND promise_grace_days >= 0 AND "
+        "max_promises_in_row > 0)",
         "Promise delays and counts must be positive.",
     )
 
@@ -108,7 +114,8 @@ class DunningPolicy(models.Model):
             if policy.active and not policy.level_ids:
                 raise ValidationError(
                     self.env._(
-                        "The dunning policy %(policy)s needs at least one level to be active.",
+                        "The dunning policy %(policy)s needs at least one level to be "
+                        "active.",
                         policy=policy.display_name,
                     )
                 )
@@ -132,7 +139,7 @@ class DunningPolicy(models.Model):
         ]
 
     def _matches_risk(self, partner):
-        """Whether this risk-driven policy applies to the partner's risk band and segment."""
+        """Whether this risk-driven policy applies to the partner's band and segment."""
         self.ensure_one()
         return bool(self.risk_band or self.risk_segment) and (
             self.risk_band in (False, partner.dunning_risk_band)
@@ -147,8 +154,9 @@ class DunningPolicy(models.Model):
         )
 
     def _engine_items(self, rows):
-        """Turn open receivable rows (``dunning.planner._fetch_open_items``) into engine items,
-        leaving out invoices of other journals and invoices below the minimum residual."""
+        """Turn open receivable rows (``dunning.planner._fetch_open_items``) into engine
+        items, leaving out invoices of other journals and invoices below the minimum
+        residual."""
         self.ensure_one()
         journal_ids = set(self.journal_ids.ids)
         residual_by_move = defaultdict(float)

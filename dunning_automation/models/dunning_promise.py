@@ -11,7 +11,7 @@ from odoo.tools import format_date, formatLang
 
 
 class DunningPromise(models.Model):
-    """A customer's promise to pay some invoices by a date: dunning pauses until then."""
+    """A customer's promise to pay invoices by a date: dunning pauses until then."""
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
@@ -34,14 +34,16 @@ class DunningPromise(models.Model):
         string="Dunning Paused Until",
         required=True,
         readonly=True,
-        help="The promised date plus the policy's grace: the promise is broken when still unpaid after it.",
+        help="The promised date plus the policy's grace: the promise is broken when "
+        "still unpaid after it.",
     )
     amount = fields.Monetary(
         string="Promised Amount",
         currency_field="currency_id",
         required=True,
         readonly=True,
-        help="What the customer promised to pay: everything due on the invoices when they named no amount.",
+        help="What the customer promised to pay: everything due on the invoices when "
+        "they named no amount.",
     )
     residual_at_promise = fields.Monetary(currency_field="currency_id", readonly=True)
     state = fields.Selection(
@@ -68,9 +70,11 @@ class DunningPromise(models.Model):
 
     @api.model
     def _parse_amount(self, amount, currency, residual):
-        """The amount typed by the customer, rounded as it is stored: ``residual`` when empty.
+        """The amount typed by the customer, rounded as it is stored: ``residual`` when
+        empty.
 
-        :raise UserError: not a number, not positive once rounded (0.001), or above ``residual``
+        :raise UserError: not a number, not positive once rounded (0.001), or above
+            ``residual``
         """
         if amount in (None, ""):
             return residual
@@ -114,16 +118,20 @@ class DunningPromise(models.Model):
         }:
             raise UserError(
                 self.env._(
-                    "Your previous promises were not kept: please contact us to agree on a payment."
+                    "Your previous promises were not kept: please contact us to agree "
+                    "on a payment."
                 )
             )
 
     @api.model
     def _portal_create(self, company, partner, move_ids, promise_date, amount):
-        """Record a promise made on the portal, pause the invoices' dunning and tell the collector.
+        """Record a promise made on the portal, pause the invoices' dunning and tell the
+        collector.
 
-        :raise MissingError: an invoice is not an open invoice of this customer at this company
-        :raise UserError: the request breaks a rule (date, amount, limits), with the reason
+        :raise MissingError: an invoice is not an open invoice of this customer at this
+            company
+        :raise UserError: the request breaks a rule (date, amount, limits), with the
+            reason
         """
         if not move_ids:
             raise UserError(self.env._("Please tick the invoices you will pay."))
@@ -181,7 +189,7 @@ class DunningPromise(models.Model):
         )
 
     def _apply(self):
-        """Pause the invoices, note it on their chatter and give the collector an activity."""
+        """Pause the invoices, note it on their chatter, give the collector a task."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % self._summary()
         self.move_ids._dunning_pause(
@@ -210,7 +218,8 @@ class DunningPromise(models.Model):
 
     @api.model
     def _dunning_evaluate(self, company, today):
-        """Close the open promises of ``company``: kept once paid, broken when unpaid after the grace."""
+        """Close the open promises of ``company``: kept once paid, broken when unpaid
+        after the grace."""
         for promise in self.search(
             [("company_id", "=", company.id), ("state", "=", "open")]
         ):

@@ -42,13 +42,15 @@ INVOICE_RISK_FIELDS = (
     "dunning_expected_pay_date",
     "dunning_risk_reason_data",
 )
-# Why there is nothing to learn from at all (the package's FALLBACK_* codes cover the rest).
+# Why there is nothing to learn from at all (the package's FALLBACK_* codes cover the
+# rest).
 FALLBACK_NO_INVOICE = "no_invoice"
 
 
 def single_threaded():
-    """Run scikit-learn's OpenMP code on one thread: Odoo scales with worker processes, and
-    per-process thread pools competing for the same cores make training many times slower."""
+    """Run scikit-learn's OpenMP code on one thread: Odoo scales with worker processes,
+    and per-process thread pools competing for the same cores make training many times
+    slower."""
     return threadpool_limits(limits=1, user_api="openmp")
 
 
@@ -64,15 +66,16 @@ def _dates(values):
 
 
 def _reason_data(reasons, fallback):
-    """What the scores rest on, as stored: JSON of the reason codes with their parameters and the
-    fallback code (None when the model was used). Worded at display time, in the reader's language."""
+    """What the scores rest on, as stored: JSON of the reason codes with their
+    parameters and the fallback code (None when the model was used). Worded at display
+    time, in the reader's language."""
     return [
         json.dumps({"fallback": fallback, "reasons": list(lines)}) for lines in reasons
     ]
 
 
 class DunningRiskScoring(models.AbstractModel):
-    """Feeds each company's invoice history to the risk package and stores its scores."""
+    """Feeds each company's invoice history to the risk package, stores its scores."""
 
     _name = "dunning.risk.scoring"
     _description = "Dunning Risk Scoring"
@@ -83,10 +86,11 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def action_retrain_current_company(self):
-        """Retrain the risk model on the current company's history and rescore it (accounting managers).
+        """Retrain the risk model on the current company's history and rescore it
+        (accounting managers).
 
-        Runs as superuser once the user is checked, as the weekly cron does: scoring writes on every
-        customer and open invoice of the company, whoever may read them.
+        Runs as superuser once the user is checked, as the weekly cron does: scoring
+        writes on every customer and open invoice of the company, whoever may read them.
         """
         if not self.env.user.has_group("account.group_account_manager"):
             raise AccessError(
@@ -102,9 +106,10 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def _retrain_notification(self, result, next_action=None):
-        """Client action telling the user what ``_score_company`` returned (``result``)."""
+        """Client action telling the user what ``_score_company`` returned."""
         message = self.env._(
-            "%(partners)s customers and %(invoices)s open invoices scored in %(seconds)s s.",
+            "%(partners)s customers and %(invoices)s open invoices scored in "
+            "%(seconds)s s.",
             **result,
         )
         if result["rejected"]:
@@ -131,7 +136,7 @@ class DunningRiskScoring(models.AbstractModel):
     @api.model
     def _cron_score_companies(self):
         """Scheduled action: retrain and score every company on its own history."""
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].search([], limit=None)
         for done, company in enumerate(companies, start=1):
             try:
                 with self.env.cr.savepoint():
@@ -149,15 +154,16 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def _invoice_frame(self, company):
-        """Customer invoices of ``company`` posted before today with their paid date, in one query.
+        """Customer invoices of ``company`` posted before today with their paid date, in
+        one query.
 
-        Amounts are in company currency; the partner is the commercial partner. An invoice is
-        paid on the date of the last reconciliation of its receivable lines with payments and
-        credit notes, and only once fully paid. Exchange difference entries are left out: Odoo
-        dates them when the reconciliation is made, on the last day of the payment's month once
-        that month is over. An invoice is disputed from the day of its first portal dispute,
-        whatever became of it. Invoices fully reversed by a credit note and customers excluded
-        from scoring are left out.
+        Amounts are in company currency; the partner is the commercial partner. An
+        invoice is paid on the date of the last reconciliation of its receivable lines
+        with payments and credit notes, and only once fully paid. Exchange difference
+        entries are left out: Odoo dates them when the reconciliation is made, on the
+        last day of the payment's month once that month is over. An invoice is disputed
+        from the day of its first portal dispute, whatever became of it. Invoices fully
+        reversed by a credit note and customers excluded from scoring are left out.
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -169,19 +175,24 @@ class DunningRiskScoring(models.AbstractModel):
                        move.invoice_date_due AS due_date,
                        move.amount_total_signed AS amount,
                        currency.name AS currency,
-                       CASE WHEN move.payment_state IN %(paid)s THEN settled.paid_date END AS paid_date,
+                       CASE WHEN move.payment_state IN %(paid)s
+                            THEN settled.paid_date
+                        END AS paid_date,
                        country.code AS country,
                        disputed.disputed_date
                   FROM account_move move
                   JOIN res_partner partner ON partner.id = move.partner_id
-                  JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
+                  JOIN res_partner commercial
+                    ON commercial.id = partner.commercial_partner_id
                   JOIN res_currency currency ON currency.id = move.currency_id
              LEFT JOIN res_country country ON country.id = commercial.country_id
              LEFT JOIN (
                        SELECT line.move_id, MAX(partial.max_date) AS paid_date
                          FROM account_move_line line
-                         JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
-                         JOIN account_move_line counterpart ON counterpart.id = partial.credit_move_id
+                         JOIN account_partial_reconcile partial
+                           ON partial.debit_move_id = line.id
+                         JOIN account_move_line counterpart
+                           ON counterpart.id = partial.credit_move_id
                         WHERE line.company_id = %(company)s
                           AND line.display_type = 'payment_term'
                           AND NOT EXISTS (
@@ -219,11 +230,13 @@ class DunningRiskScoring(models.AbstractModel):
 
     @api.model
     def _score_company(self, company):
-        """Fit the model on ``company``'s history, then store partner and invoice scores.
+        """Fit the model on ``company``'s history, then store partner and invoice
+        scores.
 
-        :return: dict with ``partners``, ``invoices`` (counts scored), ``rejected`` (invoices
-            refused by validation), ``fallback`` (why the model fell back to prior scores: a
-            ``(code, params)`` pair, see :meth:`_risk_fallback_text`; or False) and ``seconds``.
+        :return: dict with ``partners``, ``invoices`` (counts scored), ``rejected``
+            (invoices refused by validation), ``fallback`` (why the model fell back to
+            prior scores: a ``(code, params)`` pair, see :meth:`_risk_fallback_text`; or
+            False) and ``seconds``.
         """
         start = time.perf_counter()
         today = fields.Date.context_today(self)
@@ -265,81 +278,100 @@ class DunningRiskScoring(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _risk_reason_labels(self):
-        """Wording of each reason code; its parameters are formatted by :meth:`_risk_params`."""
-        _ = self.env._
+        """Wording of each reason code; :meth:`_risk_params` formats its parameters."""
         return {
-            R.REASON_DAYS_OVERDUE: _("already %(days)s days overdue"),
-            R.REASON_LATE_OF_LAST: _(
+            R.REASON_DAYS_OVERDUE: self.env._("already %(days)s days overdue"),
+            R.REASON_LATE_OF_LAST: self.env._(
                 "paid %(late)s of its last %(count)s invoices late"
             ),
-            R.REASON_NO_HISTORY: _("no payment history yet"),
-            R.REASON_MEAN_DAYS_LATE: _("pays %(days)s days late on average"),
-            R.REASON_RECENT_LATE: _(
+            R.REASON_NO_HISTORY: self.env._("no payment history yet"),
+            R.REASON_MEAN_DAYS_LATE: self.env._("pays %(days)s days late on average"),
+            R.REASON_RECENT_LATE: self.env._(
                 "invoices paid late in the last %(days)s days: %(count)s"
             ),
-            R.REASON_NO_PAYMENT: _("no payment received yet"),
-            R.REASON_NO_PAYMENT_FOR: _("no payment received for %(days)s days"),
-            R.REASON_OVERDUE_30: _("invoices already 30+ days overdue: %(count)s"),
-            R.REASON_OVERDUE: _("overdue invoices: %(count)s (%(amount)s in total)"),
-            R.REASON_OPEN_EXPOSURE: _(
+            R.REASON_NO_PAYMENT: self.env._("no payment received yet"),
+            R.REASON_NO_PAYMENT_FOR: self.env._(
+                "no payment received for %(days)s days"
+            ),
+            R.REASON_OVERDUE_30: self.env._(
+                "invoices already 30+ days overdue: %(count)s"
+            ),
+            R.REASON_OVERDUE: self.env._(
+                "overdue invoices: %(count)s (%(amount)s in total)"
+            ),
+            R.REASON_OPEN_EXPOSURE: self.env._(
                 "%(amount)s already open across %(count)s invoices"
             ),
-            R.REASON_NO_AMOUNT_REFERENCE: _(
+            R.REASON_NO_AMOUNT_REFERENCE: self.env._(
                 "no earlier invoice to compare the amount with"
             ),
-            R.REASON_AMOUNT_RATIO: _("amount is %(ratio)sx its usual invoice"),
-            R.REASON_AMOUNT_RANGE: _(
+            R.REASON_AMOUNT_RATIO: self.env._("amount is %(ratio)sx its usual invoice"),
+            R.REASON_AMOUNT_RANGE: self.env._(
                 "invoice amount (%(amount)s) is in a range that often pays late"
             ),
-            R.REASON_FIRST_INVOICE: _("first invoice from this customer"),
-            R.REASON_NEW_CUSTOMER: _("new customer (first invoice %(days)s days ago)"),
-            R.REASON_TENURE: _("customer for %(years)s years"),
-            R.REASON_NO_PAID_INVOICE: _("no paid invoice on record yet"),
-            R.REASON_PAID_INVOICES: _("paid invoices on record: %(count)s"),
-            R.REASON_TERMS: _("payment terms of %(days)s days"),
-            R.REASON_DISPUTED: _("invoice is disputed"),
-            R.REASON_DISPUTE_HISTORY: _("earlier invoices disputed: %(count)s"),
-            R.REASON_COUNTRY: _("customers in %(country)s pay late more often"),
-            R.REASON_CLOSE_TO_PORTFOLIO: _(
-                "little payment history: estimate is close to the portfolio late rate (%(rate)s)"
+            R.REASON_FIRST_INVOICE: self.env._("first invoice from this customer"),
+            R.REASON_NEW_CUSTOMER: self.env._(
+                "new customer (first invoice %(days)s days ago)"
             ),
-            R.REASON_NO_RISK_FACTOR: _("no risk factor above the portfolio average"),
+            R.REASON_TENURE: self.env._("customer for %(years)s years"),
+            R.REASON_NO_PAID_INVOICE: self.env._("no paid invoice on record yet"),
+            R.REASON_PAID_INVOICES: self.env._("paid invoices on record: %(count)s"),
+            R.REASON_TERMS: self.env._("payment terms of %(days)s days"),
+            R.REASON_DISPUTED: self.env._("invoice is disputed"),
+            R.REASON_DISPUTE_HISTORY: self.env._(
+                "earlier invoices disputed: %(count)s"
+            ),
+            R.REASON_COUNTRY: self.env._(
+                "customers in %(country)s pay late more often"
+            ),
+            R.REASON_CLOSE_TO_PORTFOLIO: self.env._(
+                "little payment history: estimate is close to the portfolio late rate "
+                "(%(rate)s)"
+            ),
+            R.REASON_NO_RISK_FACTOR: self.env._(
+                "no risk factor above the portfolio average"
+            ),
         }
 
     def _risk_fallback_labels(self):
-        """Wording of each reason why the scores are the customers' own history, not the model."""
-        _ = self.env._
+        """Wording of each reason why the scores are the customers' own history."""
         return {
-            FALLBACK_NO_INVOICE: _("no valid posted customer invoice"),
-            R.FALLBACK_INSUFFICIENT_DATA: _(
-                "not enough history: %(n_labelled)s invoices paid or overdue, %(min_labelled)s needed"
+            FALLBACK_NO_INVOICE: self.env._("no valid posted customer invoice"),
+            R.FALLBACK_INSUFFICIENT_DATA: self.env._(
+                "not enough history: %(n_labelled)s invoices paid or overdue, "
+                "%(min_labelled)s needed"
             ),
-            R.FALLBACK_NO_LATE: _("no invoice was ever paid late"),
-            R.FALLBACK_ALL_LATE: _("every invoice paid or overdue so far was late"),
-            R.FALLBACK_FEW_LATE: _(
+            R.FALLBACK_NO_LATE: self.env._("no invoice was ever paid late"),
+            R.FALLBACK_ALL_LATE: self.env._(
+                "every invoice paid or overdue so far was late"
+            ),
+            R.FALLBACK_FEW_LATE: self.env._(
                 "only %(count)s invoices paid late, %(min_per_class)s needed"
             ),
-            R.FALLBACK_FEW_ON_TIME: _(
+            R.FALLBACK_FEW_ON_TIME: self.env._(
                 "only %(count)s invoices paid on time, %(min_per_class)s needed"
             ),
-            R.FALLBACK_SINGLE_CUSTOMER: _(
+            R.FALLBACK_SINGLE_CUSTOMER: self.env._(
                 "a single customer: the model learns from several"
             ),
-            R.FALLBACK_CANNOT_CHECK: _(
-                "too few recent invoices to check the model on: %(n_valid)s, of which %(n_late)s late "
-                "(%(min_per_class)s late and %(min_per_class)s on time needed)"
+            R.FALLBACK_CANNOT_CHECK: self.env._(
+                "too few recent invoices to check the model on: %(n_valid)s, of which "
+                "%(n_late)s late (%(min_per_class)s late and %(min_per_class)s on time "
+                "needed)"
             ),
-            R.FALLBACK_MODEL_ADDS_NOTHING: _(
-                "on the %(n_valid)s most recent invoices the model added nothing to the customers' own history"
+            R.FALLBACK_MODEL_ADDS_NOTHING: self.env._(
+                "on the %(n_valid)s most recent invoices the model added nothing to "
+                "the customers' own history"
             ),
-            R.FALLBACK_BASELINE_BETTER: _(
-                "on the %(n_valid)s most recent invoices the customers' own late rates predicted better "
-                "(Brier score %(baseline_brier)s) than the model (%(model_brier)s)"
+            R.FALLBACK_BASELINE_BETTER: self.env._(
+                "on the %(n_valid)s most recent invoices the customers' own late rates "
+                "predicted better (Brier score %(baseline_brier)s) than the model "
+                "(%(model_brier)s)"
             ),
         }
 
     def _risk_params(self, params):
-        """``params`` of a code formatted in the reader's language (amounts, ratios, rates)."""
+        """``params`` of a code formatted in the reader's language (amounts, rates)."""
         digits = {"ratio": 1, "years": 1, "baseline_brier": 3, "model_brier": 3}
         formatted = {}
         for key, value in params.items():
@@ -362,7 +394,8 @@ class DunningRiskScoring(models.AbstractModel):
         return self._risk_text(self._risk_fallback_labels(), *fallback)
 
     def _risk_reason_lines(self, data):
-        """The reasons of stored ``data`` (see ``_reason_data``) worded for the reader, one per line."""
+        """The reasons of stored ``data`` (see ``_reason_data``) worded for the reader,
+        one per line."""
         labels = self._risk_reason_labels()
         return [
             self._risk_text(labels, code, params)
@@ -370,24 +403,28 @@ class DunningRiskScoring(models.AbstractModel):
         ]
 
     def _risk_fallback_note(self, data):
-        """The sentence saying the stored ``data`` rests on the customers' own history, or False."""
+        """The sentence saying the stored ``data`` rests on the customers' own history,
+        or False."""
         fallback = (data or {}).get("fallback")
         if not fallback:
             return False
         return self.env._(
-            "Simple estimate from the customer's own history, not the full model: %(reason)s.",
+            "Simple estimate from the customer's own history, not the full model: "
+            "%(reason)s.",
             reason=self._risk_fallback_text(fallback),
         )
 
     def _write_partner_scores(self, company, scores, fallback_reason, today):
-        """Store the customers' scores in one query; priority = late probability x overdue amount x days overdue.
+        """Store the customers' scores in one query; priority = late probability x
+        overdue amount x days overdue.
 
-        The score and band describe how the customer pays; how overdue it is today only drives the
-        priority.
+        The score and band describe how the customer pays; how overdue it is today only
+        drives the priority.
 
-        The fields are company-dependent (a JSON object per column, keyed by company id): the
-        company's key is set in each of them for all the customers at once, where ``write`` would
-        go through the customers one by one (a read and a write each).
+        The fields are company-dependent (a JSON object per column, keyed by company
+        id): the company's key is set in each of them for all the customers at once,
+        where ``write`` would go through the customers one by one (a read and a write
+        each).
         """
         if scores.empty:
             return
@@ -423,7 +460,8 @@ class DunningRiskScoring(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """UPDATE res_partner AS partner
-                  SET %(assignments)s, write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                  SET %(assignments)s,
+                      write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                  FROM unnest(%(ids)s::int[], %(arrays)s) AS scored(id, %(names)s)
                 WHERE partner.id = scored.id""",
                 assignments=SQL(", ").join(
@@ -447,10 +485,12 @@ class DunningRiskScoring(models.AbstractModel):
         Partner.invalidate_model(PARTNER_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _write_invoice_scores(self, invoices, fallback_reason=None):
-        """Store the open invoices' late probability, expected payment date and reasons in one query.
+        """Store the open invoices' late probability, expected payment date and reasons
+        in one query.
 
-        Written without ``account.move.write`` (journal item synchronisation, tracking, checks
-        of posted entries): these are no accounting data, and a company has thousands of open invoices.
+        Written without ``account.move.write`` (journal item synchronisation, tracking,
+        checks of posted entries): these are no accounting data, and a company has
+        thousands of open invoices.
         """
         if invoices.empty:
             return
@@ -463,7 +503,8 @@ class DunningRiskScoring(models.AbstractModel):
                       dunning_expected_pay_date = scored.pay_date,
                       dunning_risk_reason_data = scored.reasons,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
-                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[], %(dates)s::date[], %(reasons)s::jsonb[])
+                 FROM unnest(%(ids)s::int[], %(probabilities)s::numeric[],
+                             %(dates)s::date[], %(reasons)s::jsonb[])
                       AS scored(id, probability, pay_date, reasons)
                 WHERE move.id = scored.id""",
                 uid=self.env.uid,
@@ -478,7 +519,7 @@ class DunningRiskScoring(models.AbstractModel):
         Move.invalidate_model(INVOICE_RISK_FIELDS + ("write_uid", "write_date"))
 
     def _clear_scores(self, company, scored_partner_ids, scored_move_ids):
-        """Clear the scores of customers and invoices this scoring did not cover (paid, excluded...)."""
+        """Clear the scores of customers and invoices left out (paid, excluded...)."""
         Partner = (
             self.env["res.partner"]
             .with_company(company)
@@ -492,10 +533,13 @@ class DunningRiskScoring(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """UPDATE account_move
-                  SET dunning_late_probability = NULL, dunning_expected_pay_date = NULL, dunning_risk_reason_data = NULL,
+                  SET dunning_late_probability = NULL,
+                      dunning_expected_pay_date = NULL,
+                      dunning_risk_reason_data = NULL,
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                 WHERE company_id = %(company)s
-                  AND (dunning_expected_pay_date IS NOT NULL OR dunning_risk_reason_data IS NOT NULL)
+                  AND (dunning_expected_pay_date IS NOT NULL
+                       OR dunning_risk_reason_data IS NOT NULL)
                   AND id != ALL(%(scored)s::int[])""",
                 uid=self.env.uid,
                 company=company.id,

@@ -27,7 +27,7 @@ BATCH_LOCK_NAMESPACE = 0x64756E + 1
 
 
 class DunningRun(models.Model):
-    """One evaluation of the dunning rules: what was decided, sent and skipped, and why."""
+    """One evaluation of the dunning rules: what was decided, sent, skipped, why."""
 
     _name = "dunning.run"
     _description = "Dunning Run"
@@ -154,7 +154,7 @@ class DunningRun(models.Model):
                 {
                     "date": today,
                     "trigger": "cron",
-                    "company_ids": self.env["res.company"].search([]).ids,
+                    "company_ids": self.env["res.company"].search([], limit=None).ids,
                 }
             )
         for stale in self.search(
@@ -172,7 +172,8 @@ class DunningRun(models.Model):
     def action_run_now(self):
         """Queue an evaluation of the current companies and wake the scheduled action.
 
-        A list header button: ``self`` holds the selected runs (usually none) and is not used.
+        A list header button: ``self`` holds the selected runs (usually none) and is not
+        used.
         """
         self.check_access("create")
         self.create(
@@ -195,7 +196,8 @@ class DunningRun(models.Model):
 
     @api.model
     def _send_now(self, partners):
-        """Send the partners the reminder due now, even when the minimum delays are not over.
+        """Send the partners the reminder due now, even when the minimum delays are not
+        over.
 
         A reminder whose attempts today all failed is attempted again.
         """
@@ -235,10 +237,11 @@ class DunningRun(models.Model):
         return run
 
     def _execute(self, commit, reminders=None, skipped=None):
-        """Apply the plan batch by batch; with ``commit``, every batch is committed on its own.
+        """Apply the plan batch by batch; with ``commit``, every batch is committed on
+        its own.
 
-        A company that cannot send (no sender address) is reported, not failed reminder by
-        reminder: the run ends in warning (some companies ran) or failed (none did).
+        A company that cannot send (no sender address) is reported, not failed reminder
+        by reminder: the run ends in warning (some companies ran) or failed (none did).
         """
         self.ensure_one()
         self.write(
@@ -302,7 +305,8 @@ class DunningRun(models.Model):
                 if commit:
                     self._release_batch_lock()
             if not time_left:
-                return  # out of time: the scheduler runs the job again and it resumes idempotently
+                # out of time: the scheduler reruns the job, which resumes idempotently
+                return
         for company in self.company_ids:
             self.env["account.move"]._dunning_refresh_states(company, self.date)
         state = "done"
@@ -317,9 +321,9 @@ class DunningRun(models.Model):
     # ------------------------------------------------------------------
 
     def _acquire_batch_lock(self):
-        """Take the database-wide dunning batch lock, then start a transaction that sees every
-        batch committed before (under REPEATABLE READ, a lock waited for inside the transaction
-        would leave it on a snapshot taken before the wait)."""
+        """Take the database-wide dunning batch lock, then start a transaction that sees
+        every batch committed before (under REPEATABLE READ, a lock waited for inside
+        the transaction would leave it on a snapshot taken before the wait)."""
         self.env.cr.execute(SQL("SELECT pg_advisory_lock(%s, 0)", BATCH_LOCK_NAMESPACE))
         self.env["ir.cron"]._commit_progress(0)
 
@@ -329,11 +333,13 @@ class DunningRun(models.Model):
         )
 
     def _process_batch(self, reminders, commit=False):
-        """Write the batch's communications, queued emails and invoice updates in one transaction.
+        """Write the batch's communications, queued emails and invoice updates in one
+        transaction.
 
-        When another run works on the same customers at the same moment, the database refuses
-        the second reminder (idempotency key) or the concurrent update; with ``commit`` the batch
-        starts over on a fresh snapshot, where the other run's reminders are seen and skipped.
+        When another run works on the same customers at the same moment, the database
+        refuses the second reminder (idempotency key) or the concurrent update; with
+        ``commit`` the batch starts over on a fresh snapshot, where the other run's
+        reminders are seen and skipped.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -357,8 +363,9 @@ class DunningRun(models.Model):
             self.write({"skip_counts": dict(counts)})
 
     def _earlier_attempts(self, reminder_keys):
-        """{reminder key: delivery states of its attempts so far} (before the attempt keys, a
-        reminder's only attempt carried the reminder key as its idempotency key)."""
+        """{reminder key: delivery states of its attempts so far} (before the attempt
+        keys, a reminder's only attempt carried the reminder key as its idempotency
+        key)."""
         Communication = self.env["dunning.communication"].sudo()
         attempts = defaultdict(list)
         for communication in Communication.search(
@@ -437,7 +444,7 @@ class DunningRun(models.Model):
         )
 
     def _advance_moves(self, communications, reminders):
-        """Move the invoices to the level they reached, log it on their chatter, schedule activities."""
+        """Move the invoices to their new level, log it, schedule the activities."""
         moves_by_level = defaultdict(list)
         for reminder in reminders:
             for move_id, level_id in reminder.decision.advancing.items():

@@ -1,6 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The signed links of the customer portal: statement links, payment tokens, fresh links."""
+"""The signed links of the customer portal: statements, payment tokens, fresh links."""
 
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -30,7 +30,7 @@ def _same_signature(expected, signature):
 
 
 def _parse_id(value):
-    """``value`` as a database id, or None when it is none (garbage, zero, out of range)."""
+    """``value`` as a database id, else None (garbage, zero, out of range)."""
     try:
         record_id = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -46,7 +46,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_statement_token(self, company, expires):
-        """The signature of a statement link of this commercial partner at ``company``."""
+        """The signature of this commercial partner's statement link at ``company``."""
         self.ensure_one()
         return hmac(
             self.env(su=True),
@@ -55,7 +55,7 @@ class ResPartner(models.Model):
         )
 
     def _dunning_statement_query(self, company, from_date):
-        """The query parameters of a fresh statement link, valid for the company's link validity."""
+        """The query parameters of a fresh statement link, valid as the company says."""
         self.ensure_one()
         expires = from_date + timedelta(days=company.dunning_statement_link_days)
         return {
@@ -73,8 +73,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _dunning_statement_access(self, company_id, partner_id, expires, token):
-        """(company, commercial partner) a statement link gives access to, or None when it is
-        forged, altered, truncated or expired. The signature is compared in constant time."""
+        """(company, commercial partner) a statement link gives access to, or None when
+        it is forged, altered, truncated or expired. The signature is compared in
+        constant time."""
         company_id, partner_id = _parse_id(company_id), _parse_id(partner_id)
         try:
             expires_date = (
@@ -103,12 +104,14 @@ class ResPartner(models.Model):
     def _dunning_send_fresh_statement_link(self, company_id, email):
         """Email a fresh statement link to the customer whose reminders go to ``email``.
 
-        Asked for from the page of an expired or invalid link, by anyone: the link only goes to
-        the address on file (the customer's dunning contact), at most ``FRESH_LINK_LIMIT`` times
-        a day per customer, and the caller learns nothing, whatever happens (no such address,
-        limit reached). ``company_id`` comes from the old link; the current company otherwise.
+        Asked for from the page of an expired or invalid link, by anyone: the link only
+        goes to the address on file (the customer's dunning contact), at most
+        ``FRESH_LINK_LIMIT`` times a day per customer, and the caller learns nothing,
+        whatever happens (no such address, limit reached). ``company_id`` comes from the
+        old link; the current company otherwise.
 
-        :raise UserError: ``email`` is not an email address (which says nothing about anyone)
+        :raise UserError: ``email`` is not an email address (which says nothing about
+            anyone)
         """
         normalized = email_normalize(email) if isinstance(email, str) else False
         if not normalized:
@@ -170,8 +173,8 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_payment_token(self, company, moves):
-        """A token that lets the payment form pay ``moves``, open invoices of this customer at
-        ``company``: ``company-partner-ids-signature``."""
+        """A token that lets the payment form pay ``moves``, open invoices of this
+        customer at ``company``: ``company-partner-ids-signature``."""
         self.ensure_one()
         move_ids = tuple(sorted(moves.ids))
         signature = hmac(
@@ -181,8 +184,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _dunning_payment_access(self, token):
-        """(company, commercial partner, invoice ids) a payment token was issued for, or None
-        when it is forged, altered or truncated. The signature is compared in constant time."""
+        """(company, commercial partner, invoice ids) a payment token was issued for, or
+        None when it is forged, altered or truncated. The signature is compared in
+        constant time."""
         if not isinstance(token, str) or token.count("-") != 3:
             return None
         company_id, partner_id, move_ids, signature = token.split("-")
@@ -206,7 +210,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_check_portal_rate_limit(self):
-        """Refuse a promise or dispute when the customer already sent too many this hour."""
+        """Refuse a promise or dispute when the customer sent too many this hour."""
         self.ensure_one()
         # the database clock, the one ``create_date`` is written with
         since = fields.Datetime.subtract(self.env.cr.now(), hours=1)
@@ -219,6 +223,7 @@ class ResPartner(models.Model):
         if recent >= PORTAL_RATE_LIMIT:
             raise UserError(
                 self.env._(
-                    "Too many requests: please try again in an hour or contact us directly."
+                    "Too many requests: please try again in an hour or contact us "
+                    "directly."
                 )
             )

@@ -36,7 +36,7 @@ class MailMail(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_fail_queued_dunning_communications(self):
-        """A reminder whose email is deleted before it left is failed, not left queued forever."""
+        """A reminder whose email is deleted before it left is failed, not queued."""
         queued = (
             self.env["dunning.communication"]
             .sudo()

@@ -38,17 +38,19 @@ class MailTemplate(models.Model):
         if levels:
             raise ValidationError(
                 self.env._(
-                    "The template %(template)s is used by the dunning level %(level)s: it cannot be archived.",
+                    "The template %(template)s is used by the dunning level %(level)s: "
+                    "it cannot be archived.",
                     template=levels.mail_template_id.name,
                     level=levels.display_name,
                 )
             )
 
     def _dunning_queue(self, communications):
-        """Queue one email per dunning communication, rendered in the customer's language.
+        """Queue one email per dunning communication, rendered in the customer's
+        language.
 
-        Rendering is done in one batch; when it fails, each communication is rendered on its own
-        so that one broken template field fails only the reminders it breaks.
+        Rendering is done in one batch; when it fails, each communication is rendered on
+        its own so that one broken template field fails only the reminders it breaks.
 
         :return: list of (communication, mail.mail or None, error message or None)
         """
@@ -91,12 +93,13 @@ class MailTemplate(models.Model):
     def _dunning_create_mails(self, communications):
         """Render the template on the communications and create their outgoing mails.
 
-        Not ``send_mail_batch``: the body is not wrapped in a notification layout (the dunning
-        templates carry the company's header and footer themselves) and the mail's message keeps
-        a one-line summary: the communication already holds the rendered body, and sanitising a
-        second copy of every email costs more than rendering it. Measured on 200 reminders of the
-        10,000-invoice benchmark database, three rounds: ``send_mail_batch`` 2.14-2.91 s and 44
-        queries, this method 1.42-1.86 s and 18 queries (``send_mail_batch`` is about 1.5 times
+        Not ``send_mail_batch``: the body is not wrapped in a notification layout (the
+        dunning templates carry the company's header and footer themselves) and the
+        mail's message keeps a one-line summary: the communication already holds the
+        rendered body, and sanitising a second copy of every email costs more than
+        rendering it. Measured on 200 reminders of the 10,000-invoice benchmark
+        database, three rounds: ``send_mail_batch`` 2.14-2.91 s and 44 queries, this
+        method 1.42-1.86 s and 18 queries (``send_mail_batch`` is about 1.5 times
         slower, some 4.5 s more per 1,000 reminders).
 
         :return: {communication id: mail.mail}
@@ -105,7 +108,8 @@ class MailTemplate(models.Model):
         rendered = template._generate_template(
             communications.ids, DUNNING_RENDERED_FIELDS
         )
-        # a company without an address of its own sends from Odoo's fallback, not from the run's user
+        # a company without an address of its own sends from Odoo's fallback, not from
+        # the run's user
         senders = {
             communication.id: communication.company_id._dunning_sender()
             for communication in communications

@@ -7,7 +7,7 @@ class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
     def _routing_handle_bounce(self, email_message, message_dict):
-        """A bounced reminder marks its dunning communication as bounced, with the reason."""
+        """A bounced reminder marks its communication as bounced, with the reason."""
         bounced_message = message_dict.get("bounced_message")
         if bounced_message and bounced_message.model == "dunning.communication":
             communications = (

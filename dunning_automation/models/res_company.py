@@ -6,7 +6,8 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import formataddr
 
-# (xml id of the email template, trigger days, days since previous reminder, final notice)
+# (xml id of the email template, trigger days, days since previous reminder, final
+# notice)
 DEFAULT_LEVELS = [
     ("mail_template_dunning_courtesy", -3, 0, False),
     ("mail_template_dunning_first", 7, 7, False),
@@ -28,21 +29,20 @@ class ResCompany(models.Model):
         "dunning.policy", "company_id", string="Dunning Policies"
     )
     dunning_tolerance = fields.Monetary(
-        string="Dunning Tolerance",
         currency_field="currency_id",
         help="Customers whose overdue total is below this amount are not reminded.",
     )
     dunning_responsible_id = fields.Many2one(
         "res.users",
-        string="Dunning Responsible",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
-        help="Gets the dunning activities of customers without a collector: promises, disputes, "
-        "undelivered reminders.",
+        help="Gets the dunning activities of customers without a collector: promises, "
+        "disputes, undelivered reminders.",
     )
     dunning_statement_link_days = fields.Integer(
         string="Statement Link Validity (days)",
         default=60,
-        help="How long the account statement link sent with every reminder stays valid.",
+        help="How long the account statement link sent with every reminder stays "
+        "valid.",
     )
 
     @api.model_create_multi
@@ -53,12 +53,11 @@ class ResCompany(models.Model):
 
     def _dunning_create_default_policies(self):
         """Give the companies without a default policy the four standard levels."""
-        _ = self.env._
         names = [
-            _("Courtesy reminder"),
-            _("First reminder"),
-            _("Second reminder"),
-            _("Final notice"),
+            self.env._("Courtesy reminder"),
+            self.env._("First reminder"),
+            self.env._("Second reminder"),
+            self.env._("Final notice"),
         ]
         for company in self.filtered(lambda company: not company.dunning_policy_id):
             templates = [
@@ -66,13 +65,15 @@ class ResCompany(models.Model):
                 for xmlid, *_rest in DEFAULT_LEVELS
             ]
             if not all(templates):
-                return  # module being installed: the data file calls this again once templates exist
+                # module being installed: the data file calls this again with the
+                # templates
+                return
             policy = (
                 self.env["dunning.policy"]
                 .sudo()
                 .create(
                     {
-                        "name": _("Standard dunning"),
+                        "name": self.env._("Standard dunning"),
                         "company_id": company.id,
                         "level_ids": [
                             Command.create(
@@ -91,7 +92,9 @@ class ResCompany(models.Model):
                                 name,
                                 template,
                                 (_xmlid, trigger_days, min_days, final),
-                            ) in enumerate(zip(names, templates, DEFAULT_LEVELS))
+                            ) in enumerate(
+                                zip(names, templates, DEFAULT_LEVELS, strict=True)
+                            )
                         ],
                     }
                 )
@@ -106,10 +109,12 @@ class ResCompany(models.Model):
             )
 
     def _dunning_demo_payment_history(self, days_late_by_partner):
-        """Demo data: a year of monthly invoices per customer, each paid its given days after its due date,
-        then the customers' late-payment risk scored as the weekly scheduled action does.
+        """Demo data: a year of monthly invoices per customer, each paid its given days
+        after its due date, then the customers' late-payment risk scored as the weekly
+        scheduled action does.
 
-        :param days_late_by_partner: {partner id: [days late of each month's invoice, oldest first]}
+        :param days_late_by_partner: {partner id: [days late of each month's invoice,
+            oldest first]}
         """
         self.ensure_one()
         today = fields.Date.context_today(self)
@@ -140,7 +145,7 @@ class ResCompany(models.Model):
                 ]
             )
             invoices.action_post()
-            for invoice, late in zip(invoices, days_late):
+            for invoice, late in zip(invoices, days_late, strict=True):
                 self.env["account.payment.register"].with_context(
                     active_model="account.move", active_ids=invoice.ids
                 ).create(
@@ -152,8 +157,9 @@ class ResCompany(models.Model):
         self.env["dunning.risk.scoring"]._score_company(self)
 
     def _dunning_sender(self):
-        """The address reminders leave from: the company's own, else the one Odoo itself falls
-        back on (the alias domain's catchall, then its notifications address or ``--email-from``)."""
+        """The address reminders leave from: the company's own, else the one Odoo itself
+        falls back on (the alias domain's catchall, then its notifications address or
+        ``--email-from``)."""
         self.ensure_one()
         if self.email_formatted:
             return self.email_formatted
@@ -164,7 +170,7 @@ class ResCompany(models.Model):
 
     @api.model
     def dunning_configuration_problems(self):
-        """The configuration problems of the current companies, for the dunning screens' banner."""
+        """The configuration problems of the current companies, for the banner."""
         return [
             problem
             for company in self.env.companies
@@ -172,13 +178,14 @@ class ResCompany(models.Model):
         ]
 
     def _dunning_configuration_problem(self):
-        """Why no reminder of this company can be sent (every email would fail), else False."""
+        """Why no reminder of this company can be sent (every email fails), or False."""
         self.ensure_one()
         if self._dunning_sender():
             return False
         return self.env._(
-            "The company %(company)s has no email address and Odoo has no default sender for it: "
-            "no reminder can be sent. Set the company's email in Settings > Companies, or an alias "
-            "domain in Settings > Technical > Email: Alias Domains.",
+            "The company %(company)s has no email address and Odoo has no default "
+            "sender for it: no reminder can be sent. Set the company's email in "
+            "Settings > Companies, or an alias domain in Settings > Technical > Email: "
+            "Alias Domains.",
             company=self.name,
         )

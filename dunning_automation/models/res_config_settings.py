@@ -30,6 +30,6 @@ class ResConfigSettings(models.TransientModel):
             )
 
     def action_dunning_retrain_risk(self):
-        """Retrain the risk model on the current company's history and rescore its customers."""
+        """Retrain the risk model on the company's history and rescore its customers."""
         scoring = self.env["dunning.risk.scoring"]
         return scoring._retrain_notification(scoring._score_company(self.env.company))

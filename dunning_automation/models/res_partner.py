@@ -14,14 +14,16 @@ from odoo.tools import email_normalize, formatLang, get_lang
 from .. import engine
 
 STATEMENT_HISTORY_DAYS = 365
-# The customer invoices a customer can pay, promise or dispute on the portal (``engine``'s open states).
+# The customer invoices a customer can pay, promise or dispute on the portal
+# (``engine``'s open states).
 OPEN_INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
     ("state", "=", engine.POSTED_STATE),
     ("payment_state", "not in", engine.CLOSED_PAYMENT_STATES),
 ]
 
-# Labels of the risk package's band and segment codes (risk.BAND_NAMES, risk.SEGMENT_CODES).
+# Labels of the risk package's band and segment codes (risk.BAND_NAMES,
+# risk.SEGMENT_CODES).
 RISK_BANDS = [
     ("low", "Low"),
     ("medium", "Medium"),
@@ -38,12 +40,13 @@ RISK_SEGMENTS = [
 RISK_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
+# The portal's signed links (statement links, payment tokens) extend res.partner in
+# dunning_statement_link.py, apart from the dunning fields and computes here.
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
-        string="Dunning Policy",
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Overrides the company's default dunning policy for this customer.",
@@ -57,7 +60,8 @@ class ResPartner(models.Model):
         "res.users",
         string="Collector",
         company_dependent=True,
-        help="Who follows up this customer's overdue invoices; activities are assigned to them.",
+        help="Who follows up this customer's overdue invoices; activities are assigned "
+        "to them.",
     )
     dunning_invoice_warning = fields.Text(
         string="Dunning Warning",
@@ -66,9 +70,9 @@ class ResPartner(models.Model):
     )
     dunning_contact_id = fields.Many2one(
         "res.partner",
-        string="Dunning Contact",
         compute="_compute_dunning_contact_id",
-        help="Who receives reminders: the invoice address when there is one, else the company.",
+        help="Who receives reminders: the invoice address when there is one, else the "
+        "company.",
     )
     dunning_currency_id = fields.Many2one(
         "res.currency", compute="_compute_dunning_amounts"
@@ -89,8 +93,9 @@ class ResPartner(models.Model):
         string="Due per Currency",
         compute="_compute_dunning_amounts",
         groups="account.group_account_invoice,account.group_account_readonly",
-        help="What the customer owes in each currency of its documents, as its statement and "
-        "reminders show it (the totals above are in the company currency).",
+        help="What the customer owes in each currency of its documents, as its "
+        "statement and reminders show it (the totals above are in the company "
+        "currency).",
     )
     dunning_communication_count = fields.Integer(
         compute="_compute_dunning_communication_count",
@@ -117,16 +122,17 @@ class ResPartner(models.Model):
     dunning_risk_excluded = fields.Boolean(
         string="Exclude from Risk Scoring",
         groups=RISK_GROUPS,
-        help="The customer objected to automated profiling (GDPR Art. 22): it is not scored "
-        "and always follows its standard dunning policy.",
+        help="The customer objected to automated profiling (GDPR Art. 22): it is not "
+        "scored and always follows its standard dunning policy.",
     )
     dunning_risk_score = fields.Integer(
         string="Risk Score",
         company_dependent=True,
         readonly=True,
         groups=RISK_GROUPS,
-        help="How this customer pays, from 0 (always on time) to 100: the chance that its open invoices "
-        "and its next one are paid late, from its payment history. How overdue it is today is in the priority.",
+        help="How this customer pays, from 0 (always on time) to 100: the chance that "
+        "its open invoices and its next one are paid late, from its payment history. "
+        "How overdue it is today is in the priority.",
     )
     dunning_risk_band = fields.Selection(
         RISK_BANDS,
@@ -148,7 +154,8 @@ class ResPartner(models.Model):
         readonly=True,
         groups=RISK_GROUPS,
         digits=(16, 0),
-        help="Late probability x overdue amount x days overdue, at scoring time: who to chase first.",
+        help="Late probability x overdue amount x days overdue, at scoring time: who "
+        "to chase first.",
     )
     dunning_segment = fields.Selection(
         RISK_SEGMENTS,
@@ -158,7 +165,8 @@ class ResPartner(models.Model):
         groups=RISK_GROUPS,
     )
     # JSON of the risk package's reason and fallback codes with their parameters (see
-    # dunning.risk.scoring), worded in the reader's language by the two computed fields below.
+    # dunning.risk.scoring), worded in the reader's language by the two computed fields
+    # below.
     dunning_risk_reason_data = fields.Text(
         company_dependent=True, readonly=True, groups=RISK_GROUPS
     )
@@ -169,7 +177,8 @@ class ResPartner(models.Model):
         string="Scoring Method",
         compute="_compute_dunning_risk_texts",
         groups=RISK_GROUPS,
-        help="Set when the late-payment model fell back to each customer's own history, and why.",
+        help="Set when the late-payment model fell back to each customer's own "
+        "history, and why.",
     )
     dunning_risk_date = fields.Date(
         string="Scored On", company_dependent=True, readonly=True, groups=RISK_GROUPS
@@ -192,7 +201,7 @@ class ResPartner(models.Model):
             partner.dunning_contact_id = partner._dunning_contact()
 
     def _dunning_contact(self):
-        """The commercial partner's invoice address when it has one, else the commercial partner."""
+        """The commercial partner's invoice address, else the commercial partner."""
         self.ensure_one()
         commercial = self.commercial_partner_id
         invoice_contacts = commercial.child_ids.filtered(
@@ -202,8 +211,8 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_amounts(self):
-        """What the customers owe, from the same open items as the run, the reminders and the
-        statement (``_dunning_open_items``), in one query."""
+        """What the customers owe, from the same open items as the run, the reminders
+        and the statement (``_dunning_open_items``), in one query."""
         company = self.env.company
         today = fields.Date.context_today(self)
         commercial = self.commercial_partner_id.filtered(
@@ -290,7 +299,7 @@ class ResPartner(models.Model):
         )
 
     def _dunning_email_problem(self, blacklisted):
-        """(failure type, message) when a reminder cannot be emailed to this contact, else None."""
+        """(failure type, message) when no reminder can be emailed here, else None."""
         self.ensure_one()
         if not self.email:
             return "mail_email_missing", self.env._(
@@ -309,8 +318,9 @@ class ResPartner(models.Model):
         return None
 
     def _dunning_effective_policy(self, default_policy):
-        """The policy chasing this customer in the current company: its own policy, else the
-        active policy of the company matching its risk band and segment, else ``default_policy``.
+        """The policy chasing this customer in the current company: its own policy, else
+        the active policy of the company matching its risk band and segment, else
+        ``default_policy``.
 
         Excluded customers never get a risk-driven policy.
         """
@@ -337,10 +347,10 @@ class ResPartner(models.Model):
         )
 
     def _dunning_collector(self, moves=None):
-        """Who follows this customer up at the current company: its collector, else the company's
-        dunning responsible, else the salesperson of ``moves`` (the customer's without them), else
-        an accounting manager. Never a portal, public, archived or superuser account: an activity
-        assigned to one of them reaches nobody."""
+        """Who follows this customer up at the current company: its collector, else the
+        company's dunning responsible, else the salesperson of ``moves`` (the customer's
+        without them), else an accounting manager. Never a portal, public, archived or
+        superuser account: an activity assigned to one of them reaches nobody."""
         self.ensure_one()
         company = self.env.company
 
@@ -369,7 +379,7 @@ class ResPartner(models.Model):
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     def _dunning_schedule_fallback_activity(self, communication, reason):
-        """A reminder could not be delivered: ask the collector to reach the customer otherwise."""
+        """A reminder was not delivered: ask the collector to reach the customer."""
         self.ensure_one()
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
@@ -384,7 +394,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _dunning_schedule_level_activities(self, communications):
-        """Schedule, in one go, the collector activities of the levels the customers reached."""
+        """Schedule at once the collector activities of the levels customers reached."""
         model_id = self.env["ir.model"]._get_id("res.partner")
         values = [
             {
@@ -422,10 +432,11 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_payable_invoices(self, company, move_ids=None, currency_id=None):
-        """The open invoices the customer asked to pay: ``move_ids``, or else everything overdue
-        (and not disputed) in ``currency_id``. One payment is in one currency.
+        """The open invoices the customer asked to pay: ``move_ids``, or else everything
+        overdue (and not disputed) in ``currency_id``. One payment is in one currency.
 
-        :raise MissingError: an id is not an open invoice of this customer at this company
+        :raise MissingError: an id is not an open invoice of this customer at this
+            company
         :raise UserError: nothing to pay, or invoices in several currencies
         """
         self.ensure_one()
@@ -467,7 +478,7 @@ class ResPartner(models.Model):
         ]
 
     def _dunning_overdue_count(self, company):
-        """How many invoices the statement shows as overdue (neither paused, promised nor disputed)."""
+        """How many invoices the statement shows as overdue (not paused or disputed)."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         documents = self._dunning_items_by_document(self._dunning_open_items(company))
@@ -478,9 +489,9 @@ class ResPartner(models.Model):
         )
 
     def _dunning_open_items(self, company):
-        """The open items of these commercial partners at ``company`` that the engine can date, as
-        ``engine.OpenItem`` in one query: what the run chases, the reminders total, the statement
-        lists and the customer form sums."""
+        """The open items of these commercial partners at ``company`` that the engine
+        can date, as ``engine.OpenItem`` in one query: what the run chases, the
+        reminders total, the statement lists and the customer form sums."""
         if not self:
             return []
         rows = self.env["dunning.planner"].sudo()._fetch_open_items(company, self)
@@ -488,15 +499,16 @@ class ResPartner(models.Model):
 
     @api.model
     def _dunning_items_by_document(self, items):
-        """{(move id, is credit): its items}: what a statement line shows, the debits of a document
-        (an invoice's instalments) or its credits."""
+        """{(move id, is credit): its items}: what a statement line shows, the debits of
+        a document (an invoice's instalments) or its credits."""
         documents = defaultdict(list)
         for item in items:
             documents[item.move_id, item.is_credit].append(item)
         return documents
 
     def _dunning_currency_totals(self, totals):
-        """``engine.totals_by_currency`` formatted for the statement and the customer form, by currency name."""
+        """``engine.totals_by_currency`` formatted for the statement and the customer
+        form, by currency name."""
         currencies = self.env["res.currency"].browse(totals)
         return [
             {
@@ -513,7 +525,7 @@ class ResPartner(models.Model):
         ]
 
     def _dunning_open_invoices(self, company, extra_domain=()):
-        """Open customer invoices of this commercial partner at ``company``, as a sudo search."""
+        """Open customer invoices of this commercial partner at ``company``, in sudo."""
         return (
             self.env["account.move"]
             .sudo()
@@ -537,11 +549,12 @@ class ResPartner(models.Model):
     def _dunning_statement_values(self, company, today):
         """Everything the account statement shows, read in a few set-based queries.
 
-        It lists every open item (``_dunning_open_items``): the documents the customer owes, one
-        line per document, and its credits (credit notes, payments and other credits not yet
-        used), netted into the totals per currency that its reminders show too.
-        The dates and amounts are formatted here, once per line with the language's format: the
-        QWeb widgets cost too much on a statement of 1,000 invoices.
+        It lists every open item (``_dunning_open_items``): the documents the customer
+        owes, one line per document, and its credits (credit notes, payments and other
+        credits not yet used), netted into the totals per currency that its reminders
+        show too. The dates and amounts are formatted here, once per line with the
+        language's format: the QWeb widgets cost too much on a statement of 1,000
+        invoices.
         """
         self.ensure_one()
         items = self._dunning_open_items(company)
@@ -569,7 +582,8 @@ class ResPartner(models.Model):
         )
         date_format = get_lang(self.env).date_format
 
-        @cache  # an unpaid invoice's total and residual are the same amount, formatted once
+        # an unpaid invoice's total and residual are the same amount, formatted once
+        @cache
         def amount(value, currency_id):
             return formatLang(
                 self.env, value, currency_obj=currencies.browse(currency_id)
@@ -643,8 +657,8 @@ class ResPartner(models.Model):
         }
 
     def _dunning_statement_pdf(self, company):
-        """(PDF bytes, file name) of this commercial partner's account statement at ``company``,
-        in the partner's language."""
+        """(PDF bytes, file name) of this commercial partner's account statement at
+        ``company``, in the partner's language."""
         self.ensure_one()
         report = (
             self.env["ir.actions.report"]

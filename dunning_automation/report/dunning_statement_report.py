@@ -4,7 +4,7 @@ from odoo import api, fields, models
 
 
 class DunningStatementReport(models.AbstractModel):
-    """The account statement of commercial partners at the report's company, as a PDF."""
+    """The account statement of commercial partners at the report's company (PDF)."""
 
     _name = "report.dunning_automation.report_dunning_statement"
     _description = "Dunning: Account Statement Report"
