@@ -5,7 +5,7 @@ import json
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, format_datetime, split_every
 
 from .. import engine
 
@@ -194,9 +194,9 @@ class DunningCommunication(models.Model):
                 parts.append(
                     self.env._(
                         "A later run sends it again automatically after %(date)s.",
-                        date=fields.Datetime.context_timestamp(
-                            communication, communication.retry_date
-                        ).strftime("%Y-%m-%d %H:%M"),
+                        date=format_datetime(
+                            self.env, communication.retry_date, dt_format="short"
+                        ),
                     )
                 )
             elif communication.can_retry:

@@ -122,7 +122,8 @@ class DunningDispute(models.Model):
             raise UserError(self.env._("This invoice is already disputed."))
         if upload:
             self._check_attachment(*upload)
-        dispute = self.create(
+        # no "created" note by the public user: the customer's own note follows
+        dispute = self.with_context(mail_create_nolog=True).create(
             {
                 "company_id": company.id,
                 "partner_id": partner.id,

@@ -163,7 +163,8 @@ class DunningPromise(models.Model):
         self._check_broken_in_row(company, partner, policy)
         residual = sum(moves.mapped("amount_residual"))
         value = self._parse_amount(amount, moves.currency_id, residual)
-        promise = self.create(
+        # no "created" note by the public user: the customer's own note follows
+        promise = self.with_context(mail_create_nolog=True).create(
             {
                 "company_id": company.id,
                 "partner_id": partner.id,

@@ -69,6 +69,7 @@ class DunningRun(models.Model):
         "dunning.communication", "run_id", readonly=True
     )
     communication_count = fields.Integer(compute="_compute_counts")
+    queued_count = fields.Integer(compute="_compute_counts")
     sent_count = fields.Integer(compute="_compute_counts")
     failed_count = fields.Integer(compute="_compute_counts")
     skip_counts = fields.Json(readonly=True, default=dict)
@@ -97,7 +98,9 @@ class DunningRun(models.Model):
         for run in self:
             run_counts = counts[run.id]
             run.communication_count = sum(run_counts.values())
-            run.sent_count = run_counts["sent"] + run_counts["queued"]
+            # "Sent" is what the mail server accepted: a queued email may still fail
+            run.queued_count = run_counts["queued"]
+            run.sent_count = run_counts["sent"]
             run.failed_count = run_counts["failed"] + run_counts["bounced"]
 
     def _compute_stats_html(self):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_datetime, mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -64,6 +64,11 @@ class TestDunningDelivery(DunningCommon, MockEmail):
             "the technical detail is kept",
         )
         self.assertEqual(communication.retry_date, NOON + timedelta(minutes=15))
+        self.assertIn(
+            format_datetime(self.env, communication.retry_date, dt_format="short"),
+            communication.failure_message,
+            "the retry time in the reader's date format",
+        )
         self.assertIn(
             "Failed",
             str(self._notes()[0].body),

@@ -161,6 +161,10 @@ class TestDunningCommunication(DunningCommon, MockEmail):
     def test_run_statistics(self):
         run = self.communication.run_id
         self.assertEqual(run.communication_count, 2)
-        self.assertEqual(run.sent_count, 2)
+        self.assertEqual((run.queued_count, run.sent_count), (2, 0), "not sent yet")
+        with self.mock_mail_gateway():
+            run.communication_ids.mail_id.send()
+        run.invalidate_recordset(["queued_count", "sent_count"])
+        self.assertEqual((run.queued_count, run.sent_count), (0, 2))
         self.assertEqual(run.state, "done")
         self.assertIn(self.first.name, str(run.stats_html))

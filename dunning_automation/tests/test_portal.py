@@ -839,6 +839,9 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
             self.customer,
             "the customer wrote it",
         )
+        self.assertEqual(
+            promise.message_ids.author_id, self.customer, "no note by the public user"
+        )
         page = self.url_open(response.headers["Location"]).text
         self.assertIn("Promised", page)
         # a rule broken: the page says why, nothing is written
@@ -876,6 +879,9 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         )
         self.assertEqual(dispute.attachment_id.raw, PDF)
         self.assertEqual(dispute.message, "<img src=x onerror=alert(1)>")
+        self.assertEqual(
+            dispute.message_ids.author_id, self.customer, "no note by the public user"
+        )
         self.assertIn("Disputed", self.url_open(response.headers["Location"]).text)
 
     def test_idor_walk(self):
