@@ -508,13 +508,19 @@ class ResPartner(models.Model):
 
     def _dunning_currency_totals(self, totals):
         """``engine.totals_by_currency`` formatted for the statement and the customer
-        form, by currency name."""
+        form, by currency name; ``credit`` is the balance the customer is owed, shown
+        instead of a negative amount due when ``in_credit``."""
         currencies = self.env["res.currency"].browse(totals)
         return [
             {
                 "currency": currency,
                 "residual": formatLang(
                     self.env, totals[currency.id].balance, currency_obj=currency
+                ),
+                "in_credit": currency.compare_amounts(totals[currency.id].balance, 0)
+                < 0,
+                "credit": formatLang(
+                    self.env, -totals[currency.id].balance, currency_obj=currency
                 ),
                 "overdue": formatLang(
                     self.env, totals[currency.id].overdue, currency_obj=currency

@@ -207,6 +207,8 @@ class TestDunningPortalModels(DunningPortalCommon):
                 {
                     "currency": eur,
                     "residual": formatLang(self.env, 200.0, currency_obj=eur),
+                    "in_credit": False,
+                    "credit": formatLang(self.env, -200.0, currency_obj=eur),
                     "overdue": formatLang(self.env, 200.0, currency_obj=eur),
                     "has_overdue": True,
                 },
@@ -214,6 +216,8 @@ class TestDunningPortalModels(DunningPortalCommon):
                 {
                     "currency": usd,
                     "residual": formatLang(self.env, 1350.0, currency_obj=usd),
+                    "in_credit": False,
+                    "credit": formatLang(self.env, -1350.0, currency_obj=usd),
                     "overdue": formatLang(self.env, 1000.0, currency_obj=usd),
                     "has_overdue": True,
                 },
@@ -226,6 +230,25 @@ class TestDunningPortalModels(DunningPortalCommon):
         )
         self.assertEqual([line["move"] for line in values["credits"]], [credit_note])
         self.assertEqual(values["payments"].mapped("amount"), [100.0])
+
+    def test_statement_in_credit(self):
+        """A customer owed money reads a credit balance, not a negative amount due."""
+        customer = self._customer("In Credit")
+        self._invoice(customer, days(-40), amount=300.0, move_type="out_refund")
+        [total] = customer._dunning_statement_values(self.company, TODAY)["totals"]
+        self.assertTrue(total["in_credit"])
+        usd = self.company.currency_id
+        self.assertEqual(total["credit"], formatLang(self.env, 300.0, currency_obj=usd))
+        report = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "dunning_automation.action_report_dunning_statement", customer.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Credit balance", report)
+        self.assertIn(total["credit"], report)
+        self.assertNotIn("Total due", report, "no negative total due")
 
     def test_statement_queries_do_not_grow(self):
         """The statement reads invoices set-based: 20 invoices cost the queries of one."""
