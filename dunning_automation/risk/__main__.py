@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Command line: ``python3 -m odoo.addons.dunning_automation.risk backtest --csv FILE``."""
+"""Command line:
+``python3 -m odoo.addons.dunning_automation.risk backtest --csv FILE``."""
 
 import argparse
 import json

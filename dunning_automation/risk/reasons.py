@@ -188,9 +188,11 @@ def _bin(edges, values):
 
 
 def fit_lift_tables(x, y, use_country):
-    """Smoothed late rate per quantile bin (or category) of each feature, relative to the portfolio's.
+    """Smoothed late rate per quantile bin (or category) of each feature, relative to
+    the portfolio's.
 
-    Returns ``{feature: (edges or None for a category, lift per bin or Series per category)}``.
+    Returns ``{feature: (edges or None for a category, lift per bin or Series per
+    category)}``.
     """
     base = y.mean()
     tables = {}
@@ -222,7 +224,8 @@ def fit_lift_tables(x, y, use_country):
 
 
 def _model_scores(x, lift_tables, importances):
-    """Score of each reason group per row: ``importance * log(lift)`` of its strongest feature."""
+    """Score of each reason group per row: ``importance * log(lift)`` of its strongest
+    feature."""
     score = np.full((len(x), len(REASON_GROUPS)), -np.inf)
     for j, (_, feats) in enumerate(REASON_GROUPS):
         for feat in feats:
@@ -241,7 +244,8 @@ def _model_scores(x, lift_tables, importances):
 
 
 def _rule_scores(x, proba, base_rate):
-    """Score of each reason group per row without a model: overdue items, then the customer's own history."""
+    """Score of each reason group per row without a model: overdue items, then the
+    customer's own history."""
     groups = [g for g, _ in REASON_GROUPS]
     score = np.full((len(x), len(groups)), -np.inf)
     rules = {
@@ -255,7 +259,8 @@ def _rule_scores(x, proba, base_rate):
 
 
 def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
-    """Top three reasons pushing each feature row's risk up, as lists of :class:`Reason`.
+    """Top three reasons pushing each feature row's risk up, as lists of
+    :class:`Reason`.
 
     With a model (``lift_tables`` and ``importances`` given): a feature counts
     when the row's value falls in a bin whose training late rate is above the

@@ -68,7 +68,8 @@ class DunningPreview(models.TransientModel):
 
     @api.model
     def _preview_values(self, company, date):
-        """Plan a run of ``company`` on ``date`` (dry run) and return the wizard's line values."""
+        """Plan a run of ``company`` on ``date`` (dry run) and return the wizard's line
+        values."""
         warning = company._dunning_configuration_problem()
         Planner = self.env["dunning.planner"]
         reminders, skipped = Planner._plan(company, date, dry_run=True)
