@@ -258,7 +258,7 @@ def create_customers(env, history):
             for customer in history.customers
         ]
     )
-    for customer, partner in zip(history.customers, partners):
+    for customer, partner in zip(history.customers, partners, strict=True):
         customer["partner_id"], customer["contact_id"] = (
             partner.id,
             partner.child_ids.id,
@@ -311,7 +311,7 @@ def generate(env, company, invoices, partners, seed):
             for invoice in history.invoices
         ],
     )
-    for invoice, move_id in zip(history.invoices, invoice_ids):
+    for invoice, move_id in zip(history.invoices, invoice_ids, strict=True):
         invoice["move_id"] = move_id
     print(f"  invoices: {time.perf_counter() - start:.0f} s", flush=True)
 

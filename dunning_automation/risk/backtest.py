@@ -150,7 +150,7 @@ def backtest(
             )
         start = enough[0]
     folds_at = [d for d in periods if d >= pd.Timestamp(start)]
-    bounds = list(zip(folds_at, folds_at[1:] + [outcome_date]))
+    bounds = list(zip(folds_at, folds_at[1:] + [outcome_date], strict=True))
 
     fold_rows, pooled = [], []
     for fold_date, next_date in bounds:

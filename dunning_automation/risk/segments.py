@@ -80,7 +80,7 @@ def assign_segments(px, n_segments, random_state):
         segment_of(
             c.late_share, c.mean_days_late, cz[2], np.expm1(c.log_overdue_amount)
         )
-        for c, cz in zip(centres.itertuples(), centres_z)
+        for c, cz in zip(centres.itertuples(), centres_z, strict=True)
     ]
     centres["n_partners"] = np.bincount(labels, minlength=len(centres))
     segment[known] = centres["segment"].to_numpy()[labels]

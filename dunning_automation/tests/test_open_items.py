@@ -199,8 +199,8 @@ class TestOpenItems(DunningCommon):
                 receivable = (invoice | case["credit"]).line_ids.filtered(
                     lambda line: line.account_type == "asset_receivable"
                 )
-                expected_lines = receivable.filtered(
-                    lambda line: line.move_id == case["credit"] or case["open"]
+                expected_lines = (
+                    receivable if case["open"] else receivable & case["credit"].line_ids
                 )
                 # the SQL fetch, the domain and the engine items
                 rows = self.env["dunning.planner"]._fetch_open_items(

@@ -515,7 +515,9 @@ class TestRobustness(RiskCase):
         frame.loc[5, "invoice_id"] = None
         frame.loc[6, "invoice_id"] = frame.loc[7, "invoice_id"]
         report = validate_frame(frame)
-        reasons = dict(zip(report.rejected["row"], report.rejected["reason"]))
+        reasons = dict(
+            zip(report.rejected["row"], report.rejected["reason"], strict=True)
+        )
         self.assertEqual(reasons[0], "due_date before invoice_date")
         self.assertEqual(reasons[1], "negative amount")
         self.assertEqual(reasons[2], "non-finite amount")

@@ -79,14 +79,14 @@ class DunningDisputeCredit(models.TransientModel):
             lambda line: line.display_type == "product"
         )
         # a reversal copies the lines in their order: the n-th line reverses the
-        # invoice's n-th
+        # invoice's n-th (hence zip's strict: as many lines on both sides)
         credit_lines = credit_note.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
         if self.credit_type == "lines":
             dropped = [
                 credit.id
-                for line, credit in zip(invoice_lines, credit_lines)
+                for line, credit in zip(invoice_lines, credit_lines, strict=True)
                 if line not in self.line_ids
             ]
             credit_note.invoice_line_ids = [
