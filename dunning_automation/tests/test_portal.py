@@ -503,7 +503,7 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertEqual(
             dispute.state, "open", "nothing is decided before the credit note is chosen"
         )
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         for name, value in values.items():
             setattr(wizard, name, value)
         return wizard.save()

@@ -341,6 +341,15 @@ class TestLatePaymentModel(RiskCase):
                 self.model.score_partners(self.frame, AS_OF, invoice_scores=stale)
 
 
+class KnowNothing(LatePaymentModel):
+    """A model whose classifier only knows the portfolio's late rate."""
+
+    def _pipeline(self, cls, x_train, **params):
+        if cls is HistGradientBoostingClassifier:
+            return DummyClassifier(strategy="prior")
+        return super()._pipeline(cls, x_train, **params)
+
+
 @tagged("post_install", "-at_install", "dunning_risk")
 class TestBaselineGuard(RiskCase):
     """The model is checked against each customer's own history before it is used."""
@@ -364,13 +373,6 @@ class TestBaselineGuard(RiskCase):
     def test_model_that_adds_nothing_is_dropped(self):
         """A classifier that only knows the portfolio rate: the customers' own history
         decides."""
-
-        class KnowNothing(LatePaymentModel):
-            def _pipeline(self, cls, x_train, **params):
-                if cls is HistGradientBoostingClassifier:
-                    return DummyClassifier(strategy="prior")
-                return super()._pipeline(cls, x_train, **params)
-
         frame = make_synthetic_history(100, 3000, seed=4)
         model = KnowNothing().fit(frame, AS_OF)
         self.assertIn(

@@ -43,7 +43,7 @@ class DunningDisputeCredit(models.TransientModel):
         domain="[('move_id', '=', move_id), ('display_type', '=', 'product')]",
         help="The invoice lines credited in full.",
     )
-    reason = fields.Char(string="Reason", help="Shown on the credit note.")
+    reason = fields.Char(help="Shown on the credit note.")
 
     @api.model
     def default_get(self, fields_list):
