@@ -5,12 +5,13 @@
     python3 bench/ar_sample_to_frame.py WA_Fn-UseC_-Accounts-Receivable.csv /tmp/ar.csv
     python3 -m odoo.addons.dunning_automation.risk backtest --csv /tmp/ar.csv
 
-The sample (2,466 invoices, 100 customers, 2012-2013, every invoice settled) is not shipped.
-``Disputed`` only says that an invoice was disputed at some point, not when.  By default it is
-taken as known on the settlement date (``disputed_date`` = ``SettledDate``), so that no feature
-uses a dispute before it could have been known; ``--disputed-on issue`` dates it on the invoice
-date instead, for a company whose customers dispute on receipt.  ``PaperlessBill``,
-``DaysToSettle`` and ``DaysLate`` are not used (the last two are the outcome).
+The sample (2,466 invoices, 100 customers, 2012-2013, every invoice settled) is not
+shipped. ``Disputed`` only says that an invoice was disputed at some point, not when. By
+default it is taken as known on the settlement date (``disputed_date`` =
+``SettledDate``), so that no feature uses a dispute before it could have been known;
+``--disputed-on issue`` dates it on the invoice date instead, for a company whose
+customers dispute on receipt. ``PaperlessBill``, ``DaysToSettle`` and ``DaysLate`` are
+not used (the last two are the outcome).
 """
 
 import argparse
@@ -19,11 +20,12 @@ import pandas as pd
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", help="WA_Fn-UseC_-Accounts-Receivable.csv")
     parser.add_argument(
         "target",
-        help="invoice CSV for `python3 -m odoo.addons.dunning_automation.risk backtest --csv`",
+        help="invoice CSV for `python3 -m odoo.addons.dunning_automation.risk backtest "
+        "--csv`",
     )
     parser.add_argument(
         "--disputed-on",

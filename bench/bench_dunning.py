@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Time one full dunning evaluation on a fresh database, and OCA's credit control on the same data.
+"""Time one full dunning evaluation on a fresh database, and OCA's credit control on the
+same data.
 
 ``python3 bench/bench_dunning.py --invoices N --partners P [--db NAME] [--keep-db]
 [--oca-addons-path DIR] [--profile FILE] [odoo db options]`` (see bench/README.md).
@@ -36,8 +37,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OCA_MODULE = "account_credit_control"
 DUE_WINDOW = (-150, 10)  # due dates from 150 days ago to 10 days ahead
 PAYMENT_DELAY = 30  # invoice date = due date - 30 days
-# OCA's levels equivalent to ours (name, level, delay in days from the due date). OCA only looks
-# at lines already due (date_maturity <= run date): our pre-due courtesy level has no equivalent.
+# OCA's levels equivalent to ours (name, level, delay in days from the due date). OCA
+# only looks at lines already due (date_maturity <= run date): our pre-due courtesy
+# level has no equivalent.
 OCA_LEVELS = [
     ("First reminder", 1, 7),
     ("Second reminder", 2, 21),
@@ -46,7 +48,7 @@ OCA_LEVELS = [
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--invoices", type=int, required=True, help="number of posted customer invoices"
     )
@@ -74,7 +76,8 @@ def parse_args(argv):
         args.oca_addons_path = os.path.abspath(args.oca_addons_path)
         if not os.path.isdir(os.path.join(args.oca_addons_path, OCA_MODULE)):
             print(
-                f"OCA: {OCA_MODULE} not found in {args.oca_addons_path}: comparison skipped",
+                f"OCA: {OCA_MODULE} not found in {args.oca_addons_path}: "
+                "comparison skipped",
                 flush=True,
             )
             args.oca_addons_path = None
@@ -87,8 +90,9 @@ def parse_args(argv):
 
 
 def generate(env, company, invoices, partners, seed):
-    """``partners`` customers and ``invoices`` posted one-line untaxed invoices, due from 150 days ago
-    to 10 days ahead, created and posted by batches through the ORM (``benchlib.create_posted``).
+    """``partners`` customers and ``invoices`` posted one-line untaxed invoices, due
+    from 150 days ago to 10 days ahead, created and posted by batches through the ORM
+    (``benchlib.create_posted``).
     """
     rng = random.Random(seed)
     env = env(context=dict(env.context, **FAST_CREATE))
@@ -143,7 +147,8 @@ def last_id(env, model):
 def new_mails(env, since_id):
     """Counter of (model, state) of the emails created after ``since_id``."""
     env.cr.execute(
-        "SELECT model, state, COUNT(*) FROM mail_mail m JOIN mail_message msg ON msg.id = m.mail_message_id"
+        "SELECT model, state, COUNT(*) FROM mail_mail m JOIN mail_message msg ON "
+        "msg.id = m.mail_message_id"
         " WHERE m.id > %s GROUP BY model, state",
         [since_id],
     )
@@ -156,7 +161,8 @@ def new_mails(env, since_id):
 
 
 def bench_ours(env, company, profile_path):
-    """One full evaluation today: a manual run executed as the scheduler does, every batch committed."""
+    """One full evaluation today: a manual run executed as the scheduler does, every
+    batch committed."""
     today = fields.Date.context_today(env["dunning.run"])
     run = env["dunning.run"].create(
         {"date": today, "trigger": "manual", "company_ids": company.ids}
@@ -195,10 +201,12 @@ def bench_ours(env, company, profile_path):
         meter.restore()
     batches = meter.stats["dunning.run._process_batch"]["calls"]
     print(
-        f"OURS: {result['seconds']:.2f} s, {result['queries']} queries, peak memory {result['memory']}"
+        f"OURS: {result['seconds']:.2f} s, {result['queries']} queries, peak "
+        f"memory {result['memory']}"
     )
     print(
-        f"  run state {run.state}, {batches} batch(es), skipped {dict(run.skip_counts or {})}"
+        f"  run state {run.state}, {batches} batch(es), skipped "
+        f"{dict(run.skip_counts or {})}"
     )
     if run.error_log:
         print(f"  errors: {run.error_log}")
@@ -211,7 +219,8 @@ def bench_ours(env, company, profile_path):
         [("communication_id.run_id", "=", run.id)]
     )
     print(
-        f"  {sum(group[2] for group in groups)} communications listing {lines} invoice lines"
+        f"  {sum(group[2] for group in groups)} communications listing {lines} "
+        "invoice lines"
     )
     print(f"  mail.mail created: {new_mails(env, mail_id)}")
     print("  phases (inclusive):")
@@ -229,10 +238,11 @@ def bench_ours(env, company, profile_path):
 
 
 def oca_policy(env, company):
-    """A credit control policy like our default one, the company's default on its receivable accounts."""
+    """A credit control policy like our default one, the company's default on its
+    receivable accounts."""
     base_template = env.ref("account_credit_control.email_template_credit_control_base")
-    # OCA's template attaches a PDF summary to every email (one wkhtmltopdf call each); ours attaches
-    # nothing by default: compare like with like.
+    # OCA's template attaches a PDF summary to every email (one wkhtmltopdf call each);
+    # ours attaches nothing by default: compare like with like.
     template = base_template.copy(
         {
             "name": "Credit Control Email (bench)",
@@ -257,7 +267,8 @@ def oca_policy(env, company):
                         "email_template_id": template.id,
                         "channel": "email",
                         "custom_text": f"{name}: please pay the invoices below.",
-                        "custom_mail_text": f"<p>{name}: please pay the invoices below.</p>",
+                        "custom_mail_text": f"<p>{name}: please pay the invoices "
+                        "below.</p>",
                         "mail_show_invoice_detail": True,
                     }
                 )
@@ -270,7 +281,8 @@ def oca_policy(env, company):
 
 
 def bench_oca(env, company):
-    """OCA's flow on the same invoices: generate the lines, mark them ready, run the email action."""
+    """OCA's flow on the same invoices: generate the lines, mark them ready, run the
+    email action."""
     policy = oca_policy(env, company)
     today = fields.Date.context_today(env["credit.control.run"])
     run = env["credit.control.run"].create(
@@ -282,7 +294,8 @@ def bench_oca(env, company):
     )
     env.cr.commit()
     mail_id = last_id(env, "mail.mail")
-    # queue the emails as ours does (message_post sends fewer than 100 notifications at once)
+    # queue the emails as ours does (message_post sends fewer than 100 notifications at
+    # once)
     run = run.with_context(mail_notify_force_send=False)
     phases = [
         ("generate_credit_lines", run.generate_credit_lines),
@@ -298,7 +311,8 @@ def bench_oca(env, company):
                 env.cr.commit()
             print(f"  OCA {name}: {phase['seconds']:.2f} s, {phase['queries']} queries")
     print(
-        f"OCA: {result['seconds']:.2f} s, {result['queries']} queries, peak memory {result['memory']}"
+        f"OCA: {result['seconds']:.2f} s, {result['queries']} queries, peak "
+        f"memory {result['memory']}"
     )
     lines = env["credit.control.line"]._read_group(
         [("run_id", "=", run.id)],
@@ -333,7 +347,8 @@ def main(argv):
         start = time.perf_counter()
         install(odoo_args, TOP, args.db, MODULE)
         print(
-            f"database created, {MODULE} installed: {time.perf_counter() - start:.0f} s",
+            f"database created, {MODULE} installed: "
+            f"{time.perf_counter() - start:.0f} s",
             flush=True,
         )
         with environment(args.db) as env:
@@ -342,7 +357,8 @@ def main(argv):
             start = time.perf_counter()
             generate(env, company, args.invoices, args.partners, args.seed)
             print(
-                f"GENERATION: {time.perf_counter() - start:.1f} s for {args.partners} customers, "
+                f"GENERATION: {time.perf_counter() - start:.1f} s for "
+                f"{args.partners} customers, "
                 f"{args.invoices} posted invoices",
                 flush=True,
             )

@@ -1,14 +1,16 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Time the customer's account statement page (server side) for a customer with many open invoices.
+"""Time the customer's account statement page (server side) for a customer with many
+open invoices.
 
-``python3 bench/bench_portal.py [--invoices 1000] [--rounds 20] [--db NAME] [--keep-db] [odoo db options]``
+``python3 bench/bench_portal.py [--invoices 1000] [--rounds 20] [--db NAME] [--keep-db]
+[odoo db options]``
 
-Creates a database with dunning_automation, one customer with ``--invoices`` posted open invoices,
-then serves its statement through a signed link to an anonymous visitor, in this process through
-Odoo's WSGI application (no network): the time is Odoo's whole request handling (routing, session,
-access check, reads, QWeb rendering). Prints the best and median of ``--rounds`` requests after a
-warm-up, and the queries per request.
+Creates a database with dunning_automation, one customer with ``--invoices`` posted open
+invoices, then serves its statement through a signed link to an anonymous visitor, in
+this process through Odoo's WSGI application (no network): the time is Odoo's whole
+request handling (routing, session, access check, reads, QWeb rendering). Prints the
+best and median of ``--rounds`` requests after a warm-up, and the queries per request.
 """
 
 import argparse
@@ -29,7 +31,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--invoices", type=int, default=1000, help="open invoices of the customer"
     )
@@ -85,7 +87,8 @@ def main(argv):
             or response.get_data(as_text=True).count('name="move_ids"') != args.invoices
         ):
             sys.exit(
-                f"error: the statement did not list the {args.invoices} invoices (HTTP {response.status_code})"
+                f"error: the statement did not list the {args.invoices} invoices "
+                f"(HTTP {response.status_code})"
             )
         timings, queries = [], set()
         for _round in range(args.rounds):
@@ -93,9 +96,12 @@ def main(argv):
             timings.append(seconds)
             queries.add(count)
         print(
-            f"Statement of {args.invoices} open invoices, {args.rounds} requests: best {min(timings) * 1000:.0f} ms, "
-            f"median {statistics.median(timings) * 1000:.0f} ms, worst {max(timings) * 1000:.0f} ms, "
-            f"{'/'.join(map(str, sorted(queries)))} queries per request, {len(response.get_data()) // 1024} KiB"
+            f"Statement of {args.invoices} open invoices, {args.rounds} requests: "
+            f"best {min(timings) * 1000:.0f} ms, "
+            f"median {statistics.median(timings) * 1000:.0f} ms, "
+            f"worst {max(timings) * 1000:.0f} ms, "
+            f"{'/'.join(map(str, sorted(queries)))} queries per request, "
+            f"{len(response.get_data()) // 1024} KiB"
         )
     finally:
         drop(args.db, args.keep_db)

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--partners", type=int, default=5_000)
     args = parser.parse_args()
@@ -40,7 +40,8 @@ def main():
     print(
         f"{len(frame)} invoices, {args.partners} partners: fit {fitted - start:.1f}s, "
         f"predict {len(invoices)} open invoices {predicted - fitted:.1f}s, "
-        f"score {len(partners)} partners {scored - predicted:.1f}s, total {scored - start:.1f}s "
+        f"score {len(partners)} partners {scored - predicted:.1f}s, total "
+        f"{scored - start:.1f}s "
         f"(fallback: {model.fallback_reason_})"
     )
 

@@ -1,15 +1,17 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Time the risk model's retrain in Odoo, stage by stage, on a database of realistic payment history.
+"""Time the risk model's retrain in Odoo, stage by stage, on a database of realistic
+payment history.
 
-``python3 bench/bench_risk_db.py --invoices N --partners P [--db NAME] [--keep-db] [--reuse-db]
-[--seed S] [--profile FILE] [odoo db options]`` (see bench/README.md).
+``python3 bench/bench_risk_db.py --invoices N --partners P [--db NAME] [--keep-db]
+[--reuse-db] [--seed S] [--profile FILE] [odoo db options]`` (see bench/README.md).
 
-Builds a fresh database with P customers and N posted customer invoices issued over the last two
-years, mostly paid (on time or late, some in two instalments, some in a second currency), some
-settled or cancelled by credit notes, the recent ones still open; then runs what the weekly cron
-and the retrain buttons run, ``dunning.risk.scoring._score_company``, twice (first scoring, then a
-rescoring as the next week's cron would) and times its stages.
+Builds a fresh database with P customers and N posted customer invoices issued over the
+last two years, mostly paid (on time or late, some in two instalments, some in a second
+currency), some settled or cancelled by credit notes, the recent ones still open; then
+runs what the weekly cron and the retrain buttons run,
+``dunning.risk.scoring._score_company``, twice (first scoring, then a rescoring as the
+next week's cron would) and times its stages.
 """
 
 import argparse
@@ -44,8 +46,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HISTORY_DAYS = 730
 SECOND_CURRENCY = "EUR"
 COUNTRIES = ("BE", "FR", "DE", "IT", "NL", "US")
-# Payment behaviour: (kind, share of customers, chance an invoice is paid late, mean days late when
-# late, chance a late invoice is never paid).
+# Payment behaviour: (kind, share of customers, chance an invoice is paid late, mean
+# days late when late, chance a late invoice is never paid).
 BEHAVIOURS = (
     ("reliable", 0.55, 0.08, 4.0, 0.0),
     ("slow", 0.28, 0.45, 12.0, 0.0),
@@ -63,7 +65,7 @@ RECONCILE_BATCH = 500  # invoices reconciled per _reconcile_plan call
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--invoices", type=int, required=True, help="number of posted customer invoices"
     )
@@ -79,7 +81,8 @@ def parse_args(argv):
     parser.add_argument(
         "--reuse-db",
         action="store_true",
-        help="score an existing database kept by --keep-db again (after updating the module)",
+        help="score an existing database kept by --keep-db again (after updating the "
+        "module)",
     )
     parser.add_argument(
         "--profile",
@@ -97,7 +100,8 @@ def parse_args(argv):
 
 
 class History:
-    """The planned history: customers, invoices and what settles them, before anything is created."""
+    """The planned history: customers, invoices and what settles them, before anything
+    is created."""
 
     def __init__(self, rng, today, invoices, partners):
         self.rng = rng
@@ -131,7 +135,8 @@ class History:
         }
 
     def _invoice(self, customer):
-        """An invoice of ``customer`` and its settlements: [(kind, date, amount)], in its currency."""
+        """An invoice of ``customer`` and its settlements: [(kind, date, amount)], in
+        its currency."""
         rng = self.rng
         _kind, _share, late_chance, late_days, never_chance = customer["kind"]
         invoice_date = self.start + timedelta(
@@ -181,7 +186,8 @@ class History:
                 )
             else:
                 invoice["settlements"].append(("payment", paid, amount))
-        # what has not happened yet is left for later: the recent invoices are still (partly) open
+        # what has not happened yet is left for later: the recent invoices are still
+        # (partly) open
         invoice["settlements"] = [
             settlement
             for settlement in invoice["settlements"]
@@ -190,7 +196,8 @@ class History:
         return invoice
 
     def planned_paid_date(self, invoice):
-        """When the invoice is fully settled by payments and credit notes before today, else None."""
+        """When the invoice is fully settled by payments and credit notes before today,
+        else None."""
         settlements = invoice["settlements"]
         if (
             round(sum(amount for _kind, _date, amount in settlements), 2)
@@ -201,7 +208,8 @@ class History:
 
 
 def second_currency_rates(env, company, history):
-    """Activate the second currency with a monthly rate (random walk): {(year, month): rate}."""
+    """Activate the second currency with a monthly rate (random walk):
+    {(year, month): rate}."""
     currency = (
         env["res.currency"]
         .with_context(active_test=False)
@@ -230,7 +238,8 @@ def second_currency_rates(env, company, history):
 
 
 def create_customers(env, history):
-    """The customers, and one invoicing contact each for those that get invoices addressed to a contact."""
+    """The customers, and one invoicing contact each for those that get invoices
+    addressed to a contact."""
     countries = {
         country.code: country.id
         for country in env["res.country"].search([("code", "in", COUNTRIES)])
@@ -249,7 +258,7 @@ def create_customers(env, history):
             for customer in history.customers
         ]
     )
-    for customer, partner in zip(history.customers, partners):
+    for customer, partner in zip(history.customers, partners, strict=True):
         customer["partner_id"], customer["contact_id"] = (
             partner.id,
             partner.child_ids.id,
@@ -257,7 +266,8 @@ def create_customers(env, history):
 
 
 def generate(env, company, invoices, partners, seed):
-    """Plan the history, then create it: invoices, credit notes, payment entries, reconciliations."""
+    """Plan the history, then create it: invoices, credit notes, payment entries,
+    reconciliations."""
     rng = random.Random(seed)
     env = env(context=dict(env.context, **FAST_CREATE))
     today = fields.Date.context_today(env["account.move"])
@@ -301,11 +311,12 @@ def generate(env, company, invoices, partners, seed):
             for invoice in history.invoices
         ],
     )
-    for invoice, move_id in zip(history.invoices, invoice_ids):
+    for invoice, move_id in zip(history.invoices, invoice_ids, strict=True):
         invoice["move_id"] = move_id
     print(f"  invoices: {time.perf_counter() - start:.0f} s", flush=True)
 
-    # credit notes, then payments: one entry a day in the bank journal, one line per payment
+    # credit notes, then payments: one entry a day in the bank journal, one line per
+    # payment
     settlements = sorted(
         (
             (settlement_date, kind, amount, invoice)
@@ -336,7 +347,8 @@ def generate(env, company, invoices, partners, seed):
         ],
         label="credit notes",
     )
-    # posting a credit note of an invoice (reversed_entry_id) reconciles them, as in the user interface
+    # posting a credit note of an invoice (reversed_entry_id) reconciles them, as in the
+    # user interface
     settled_by = defaultdict(
         list
     )  # invoice move id -> the payment lines that settle it
@@ -351,14 +363,16 @@ def generate(env, company, invoices, partners, seed):
     create_posted(env, entries, label="payment entries", batch=PAYMENT_BATCH_DAYS)
     env.cr.execute(
         SQL(
-            "SELECT name, id FROM account_move_line WHERE journal_id = %s AND name LIKE 'Payment of move %%'",
+            "SELECT name, id FROM account_move_line WHERE journal_id = %s AND "
+            "name LIKE 'Payment of move %%'",
             bank.id,
         )
     )
     for name, line_id in env.cr.fetchall():
         settled_by[int(name.split()[-1])].append(line_id)
     print(
-        f"  {len(refund_ids)} credit notes, {sum(map(len, payments_by_day.values()))} payments in {len(entries)} "
+        f"  {len(refund_ids)} credit notes, "
+        f"{sum(map(len, payments_by_day.values()))} payments in {len(entries)} "
         f"entries: {time.perf_counter() - start:.0f} s",
         flush=True,
     )
@@ -380,7 +394,8 @@ def generate(env, company, invoices, partners, seed):
 
 
 def payment_entry(bank, receivable, on, day, in_currency, partner_id):
-    """One bank entry receiving the payments of day ``on``; its lines are named after the invoice they pay."""
+    """One bank entry receiving the payments of day ``on``; its lines are named after
+    the invoice they pay."""
     lines, total = [], 0.0
     for _on, _kind, amount, invoice in day:
         currency = in_currency(invoice, on)
@@ -417,12 +432,14 @@ def payment_entry(bank, receivable, on, day, in_currency, partner_id):
 def reconcile(env, settled_by, last_payment):
     """Match each invoice's receivable line with the payment lines that settle it.
 
-    In the order of the payments, as a bookkeeper would: an exchange difference entry is dated on
-    its payment unless a later one exists in the same period (then on the last day of the period).
+    In the order of the payments, as a bookkeeper would: an exchange difference entry is
+    dated on its payment unless a later one exists in the same period (then on the last
+    day of the period).
     """
     env.cr.execute(
         SQL(
-            "SELECT move_id, id FROM account_move_line WHERE move_id = ANY(%s) AND display_type = 'payment_term'",
+            "SELECT move_id, id FROM account_move_line WHERE move_id = ANY(%s) "
+            "AND display_type = 'payment_term'",
             list(settled_by),
         )
     )
@@ -448,11 +465,13 @@ def reconcile(env, settled_by, last_payment):
 
 
 def describe(env, company, history):
-    """What the database holds, and how the extraction reads it back against the planned history."""
+    """What the database holds, and how the extraction reads it back against the planned
+    history."""
     env.cr.execute(
         SQL(
             """SELECT move_type, payment_state, COUNT(*) FROM account_move
-            WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund') GROUP BY 1, 2 ORDER BY 1, 2""",
+            WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
+            GROUP BY 1, 2 ORDER BY 1, 2""",
             company.id,
         )
     )
@@ -479,8 +498,9 @@ def describe(env, company, history):
     kinds = Counter(invoice["customer"]["kind"][0] for invoice in history.invoices)
     print(f"  customers' behaviour (invoices): {dict(kinds)}")
     print(
-        f"  extraction: {len(frame)} of {len(history.invoices)} invoices ({dict(agreement)}), "
-        f"{frame['partner_id'].nunique()} customers, currencies {dict(Counter(frame['currency']))}"
+        f"  extraction: {len(frame)} of {len(history.invoices)} invoices "
+        f"({dict(agreement)}), {frame['partner_id'].nunique()} customers, "
+        f"currencies {dict(Counter(frame['currency']))}"
     )
 
 
@@ -517,7 +537,8 @@ def bench_scoring(env, company, label, profile_path=None):
     finally:
         meter.restore()
     print(
-        f"{label}: {measured['seconds']:.2f} s, {measured['queries']} queries, peak memory {measured['memory']}"
+        f"{label}: {measured['seconds']:.2f} s, {measured['queries']} queries, "
+        f"peak memory {measured['memory']}"
     )
     print(f"  result {result}")
     print("  stages (inclusive):")
@@ -544,7 +565,8 @@ def main(argv):
         else:
             install(odoo_args, TOP, args.db, MODULE)
             print(
-                f"database created, {MODULE} installed: {time.perf_counter() - start:.0f} s",
+                f"database created, {MODULE} installed: "
+                f"{time.perf_counter() - start:.0f} s",
                 flush=True,
             )
             with environment(args.db) as env:
@@ -555,7 +577,8 @@ def main(argv):
                     env, company, args.invoices, args.partners, args.seed
                 )
                 print(
-                    f"GENERATION: {time.perf_counter() - start:.1f} s for {args.partners} customers, "
+                    f"GENERATION: {time.perf_counter() - start:.1f} s for "
+                    f"{args.partners} customers, "
                     f"{args.invoices} posted invoices",
                     flush=True,
                 )

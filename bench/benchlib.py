@@ -2,8 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """What the benchmarks share: a fresh database, fast invoice generation and measures.
 
-Imported by ``bench/bench_dunning.py`` and ``bench/bench_risk_db.py`` (run from the checkout:
-``python3 bench/<script>.py``, which puts this folder on ``sys.path``).
+Imported by ``bench/bench_dunning.py`` and ``bench/bench_risk_db.py`` (run from the
+checkout: ``python3 bench/<script>.py``, which puts this folder on ``sys.path``).
 """
 
 import resource
@@ -21,8 +21,9 @@ from odoo.tools import config
 
 MODULE = "dunning_automation"
 GENERATION_BATCH = 500
-# Context of the data generation: no chatter noise, as an import would do, and no re-synchronisation
-# of the invoices' dynamic lines: ``invoice_values`` writes the lines the invoice form would compute.
+# Context of the data generation: no chatter noise, as an import would do, and no
+# re-synchronisation of the invoices' dynamic lines: ``invoice_values`` writes the lines
+# the invoice form would compute.
 FAST_CREATE = {
     "tracking_disable": True,
     "mail_create_nolog": True,
@@ -53,8 +54,8 @@ def odoo_command(odoo_args, addons_path, db, *extra):
 
 
 def install(odoo_args, addons_path, db, module, update=False):
-    """Install ``module`` (creating the database when missing, without demo data), or update it, in a
-    subprocess."""
+    """Install ``module`` (creating the database when missing, without demo data), or
+    update it, in a subprocess."""
     subprocess.run(
         odoo_command(odoo_args, addons_path, db, "-u" if update else "-i", module),
         check=True,
@@ -62,7 +63,8 @@ def install(odoo_args, addons_path, db, module, update=False):
 
 
 def setup_config(odoo_args, addons_path, db, fresh=True):
-    """Load Odoo's configuration; exit when ``db`` exists and must be ``fresh``, or is missing and must not."""
+    """Load Odoo's configuration; exit when ``db`` exists and must be ``fresh``, or is
+    missing and must not."""
     config.parse_config(
         [*odoo_args, f"--addons-path={addons_path}", "--log-level=warn"],
         setup_logging=True,
@@ -70,7 +72,8 @@ def setup_config(odoo_args, addons_path, db, fresh=True):
     exists = db in db_service.list_dbs(force=True)
     if fresh and exists:
         sys.exit(
-            f"error: database {db} already exists; the benchmark needs a fresh one (--db NAME)"
+            f"error: database {db} already exists; the benchmark needs a fresh "
+            "one (--db NAME)"
         )
     if not fresh and not exists:
         sys.exit(f"error: database {db} does not exist")
@@ -78,7 +81,8 @@ def setup_config(odoo_args, addons_path, db, fresh=True):
 
 @contextmanager
 def environment(db):
-    """A superuser environment on ``db`` (through a fresh registry), its cursor closed at the end."""
+    """A superuser environment on ``db`` (through a fresh registry), its cursor closed
+    at the end."""
     Registry.delete(db)
     with Registry(db).cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})
@@ -120,12 +124,14 @@ def invoice_values(
     rate=1.0,
     **extra,
 ):
-    """Values of a posted-to-be one-line untaxed customer invoice (or credit note) of ``amount``.
+    """Values of a posted-to-be one-line untaxed customer invoice (or credit note) of
+    ``amount``.
 
-    The product and receivable (payment term) lines are those the invoice form would compute, so
-    that the invoices can be created with :data:`FAST_CREATE` (no dynamic line synchronisation,
-    half of the creation time). ``amount`` is in ``currency`` (default: the company's), converted
-    to the company currency at ``rate`` (units of ``currency`` per company currency unit).
+    The product and receivable (payment term) lines are those the invoice form would
+    compute, so that the invoices can be created with :data:`FAST_CREATE` (no dynamic
+    line synchronisation, half of the creation time). ``amount`` is in ``currency``
+    (default: the company's), converted to the company currency at ``rate`` (units of
+    ``currency`` per company currency unit).
     """
     sign = 1 if move_type == "out_invoice" else -1
     balance = round(amount / rate, 2)
@@ -176,7 +182,8 @@ def invoice_values(
 
 
 def create_posted(env, values, label="invoices", batch=GENERATION_BATCH):
-    """Create and post the moves of ``values`` by ORM batches (one commit each); return their ids."""
+    """Create and post the moves of ``values`` by ORM batches (one commit each); return
+    their ids."""
     env = env(context=dict(env.context, **FAST_CREATE))
     ids = []
     start = time.perf_counter()
@@ -221,9 +228,10 @@ def rss_kib(key):
 def measure(cr, result):
     """Fill ``result`` with the block's wall time, queries on ``cr`` and peak memory.
 
-    Memory is the peak resident set size during the block (VmHWM, reset at its start) minus the
-    resident size at its start; without /proc/self/clear_refs, the growth of ru_maxrss instead.
-    ``result["memory_mib"]`` holds the number, ``result["memory"]`` its description.
+    Memory is the peak resident set size during the block (VmHWM, reset at its start)
+    minus the resident size at its start; without /proc/self/clear_refs, the growth of
+    ru_maxrss instead. ``result["memory_mib"]`` holds the number, ``result["memory"]``
+    its description.
     """
     resettable = reset_peak_rss()
     rss_start = rss_kib("VmRSS")
@@ -235,7 +243,8 @@ def measure(cr, result):
     if resettable:
         result["memory_mib"] = (rss_kib("VmHWM") - rss_start) / 1024
         result["memory"] = (
-            f"{result['memory_mib']:.0f} MiB over start RSS {rss_start / 1024:.0f} MiB (VmHWM)"
+            f"{result['memory_mib']:.0f} MiB over start RSS "
+            f"{rss_start / 1024:.0f} MiB (VmHWM)"
         )
     else:
         result["memory_mib"] = (
@@ -247,8 +256,9 @@ def measure(cr, result):
 class PhaseMeter:
     """Wrap methods to add up their time and queries (inclusive).
 
-    ``targets`` are ``(model name, class or module, function name)`` pairs: a model name stands for
-    the registry class of ``env[model]``, so that every recordset of that model is measured.
+    ``targets`` are ``(model name, class or module, function name)`` pairs: a model name
+    stands for the registry class of ``env[model]``, so that every recordset of that
+    model is measured.
     """
 
     def __init__(self, env, targets):
@@ -257,7 +267,10 @@ class PhaseMeter:
         self.patched = []
         for target, method in targets:
             cls = type(env[target]) if isinstance(target, str) else target
-            label = f"{target if isinstance(target, str) else cls.__name__.rsplit('.', 1)[-1]}.{method}"
+            owner = (
+                target if isinstance(target, str) else cls.__name__.rsplit(".", 1)[-1]
+            )
+            label = f"{owner}.{method}"
             self.patched.append((cls, method, cls.__dict__.get(method)))
             setattr(cls, method, self._wrap(label, getattr(cls, method)))
 
@@ -288,6 +301,7 @@ class PhaseMeter:
             if stats["calls"]:
                 share = 100 * stats["seconds"] / total_seconds if total_seconds else 0
                 print(
-                    f"    {label:<50} calls {stats['calls']:>5}  {stats['seconds']:8.2f} s ({share:4.1f} %)"
+                    f"    {label:<50} calls {stats['calls']:>5}  "
+                    f"{stats['seconds']:8.2f} s ({share:4.1f} %)"
                     f"  queries {stats['queries']:>7}"
                 )

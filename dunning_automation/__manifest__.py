@@ -11,8 +11,6 @@
     "maintainers": ["dunning-automation"],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "application": False,
-    "installable": True,
     "depends": ["account", "account_payment", "mail", "portal"],
     "external_dependencies": {
         "python": ["numpy", "pandas", "scikit-learn", "scipy", "threadpoolctl"],

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Write dunning_automation/README.rst from its readme/ fragments, as OCA's readme generator lays
-it out (title, badges, description, contents, configuration, usage, roadmap, credits).
+"""Write dunning_automation/README.rst from its readme/ fragments, as OCA's readme
+generator lays it out (title, badges, description, contents, configuration, usage,
+roadmap, credits).
 
-The fragments are plain Markdown bullet lists and paragraphs; the only syntax that differs in
-reStructuredText, inline code and second-level headings, is converted (`x` becomes ``x``).
+The fragments are plain Markdown bullet lists and paragraphs; the only syntax that
+differs in reStructuredText, inline code and second-level headings, is converted (`x`
+becomes ``x``).
 
     python3 scripts/gen_readme.py [--check]
 
@@ -28,7 +30,8 @@ Dunning Automation
 ==================
 
 ..
-   Generated from the readme/ fragments by scripts/gen_readme.py: edit those, not this file.
+   Generated from the readme/ fragments by scripts/gen_readme.py: edit those, \
+not this file.
 
 |badge1| |badge2|
 

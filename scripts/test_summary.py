@@ -1,7 +1,9 @@
-"""Summarise an Odoo test log (and the harness's) as ``odoo: N passed, N failed, N skipped``.
+"""Summarise an Odoo test log (and the harness's) as ``odoo: N passed, N failed, N
+skipped``.
 
-Exit status is non-zero on any failed or erroring test, any skipped test (a skipped browser tour
-is a failure), any ERROR/CRITICAL log line outside the tests' own reports, or when no test ran.
+Exit status is non-zero on any failed or erroring test, any skipped test (a skipped
+browser tour is a failure), any ERROR/CRITICAL log line outside the tests' own reports,
+or when no test ran.
 """
 
 import argparse
@@ -39,7 +41,8 @@ def summarise(lines):
     if error_lines and not failed:
         failed += 1
         problems.append(
-            f"{len(error_lines)} ERROR line(s) in the log, first: {error_lines[0].strip()}"
+            f"{len(error_lines)} ERROR line(s) in the log, first: "
+            f"{error_lines[0].strip()}"
         )
     passed = max(run - failed - skipped, 0)
     if not run:

@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""A dunning run whose process is killed right after its first batch was committed (exit 17)."""
+"""A dunning run whose process is killed right after its first batch was committed (exit
+17)."""
 
 import os
 import sys

@@ -28,7 +28,8 @@ def configured_db():
 
 
 def run_manually(env):
-    """A manual evaluation of the main company, committed batch by batch as the cron's."""
+    """A manual evaluation of the main company, committed batch by batch as the
+    cron's."""
     run = env["dunning.run"].create(
         {
             "date": fields.Date.context_today(env["dunning.run"]),
@@ -45,7 +46,8 @@ def odoo_command(args, *extra):
 
 
 class MailGateway:
-    """The SMTP server, the one thing mocked: down (refusing connections) or recording deliveries."""
+    """The SMTP server, the one thing mocked: down (refusing connections) or recording
+    deliveries."""
 
     def __init__(self):
         self.down = False
@@ -73,7 +75,8 @@ class MailGateway:
 
 
 class Harness:
-    """Build a database with overdue invoices, then race and crash dunning runs against it."""
+    """Build a database with overdue invoices, then race and crash dunning runs against
+    it."""
 
     def __init__(self, args):
         self.args = args
@@ -103,7 +106,8 @@ class Harness:
         return api.Environment(cr, SUPERUSER_ID, {})
 
     def reset_data(self):
-        """Fresh customers, each with one invoice 8 days overdue; no previous reminder."""
+        """Fresh customers, each with one invoice 8 days overdue; no previous
+        reminder."""
         with self.registry.cursor() as cr:
             env = self.env(cr)
             env.cr.execute("DELETE FROM dunning_communication_line")
@@ -212,7 +216,8 @@ class Harness:
         self.assert_each_customer_once("concurrent runs")
 
     def scenario_killed_process(self):
-        """The process dies (no rollback, no clean-up) after its first batch; the next run finishes."""
+        """The process dies (no rollback, no clean-up) after its first batch; the next
+        run finishes."""
         self.reset_data()
         result = subprocess.run(
             [sys.executable, "-m", "tests_harness.crash", *self.args],
@@ -246,8 +251,9 @@ class Harness:
             self.env(cr)["mail.mail"].process_email_queue()
 
     def scenario_mail_server_down(self):
-        """The mail server refuses connections through two runs, then comes back; the scheduled
-        and a manual run retry at the same moment: every reminder is delivered exactly once."""
+        """The mail server refuses connections through two runs, then comes back; the
+        scheduled and a manual run retry at the same moment: every reminder is delivered
+        exactly once."""
         self.reset_data()
         with self.registry.cursor() as cr:
             self.env(cr)["ir.config_parameter"].set_param(

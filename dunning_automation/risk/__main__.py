@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Command line: ``python3 -m odoo.addons.dunning_automation.risk backtest --csv FILE``."""
+"""Command line:
+``python3 -m odoo.addons.dunning_automation.risk backtest --csv FILE``."""
 
 import argparse
 import json
@@ -103,7 +104,7 @@ def main(argv=None):
             args.partners, args.invoices, args.seed, args.start, args.end
         )
         frame.to_csv(args.out, index=False)
-        print(f"wrote {len(frame)} invoices to {args.out}")
+        sys.stdout.write(f"wrote {len(frame)} invoices to {args.out}\n")
         return 0
     try:
         frame = pd.read_csv(args.csv, dtype={"invoice_id": str, "partner_id": str})
@@ -112,9 +113,9 @@ def main(argv=None):
         _logger.error("%s", exc)
         return 2
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=float))
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=float) + "\n")
     else:
-        print(_format_table(result))
+        sys.stdout.write(_format_table(result) + "\n")
     return 0
 
 

@@ -76,7 +76,8 @@ def _metrics(y, proba, pay_error, bands):
 
 
 def _baseline(clean, as_of, rows):
-    """Each customer's known late rate and predicted pay date, on each row's invoice date.
+    """Each customer's known late rate and predicted pay date, on each row's invoice
+    date.
 
     The late rate counts the customer's invoices due before the invoice
     date, late when not paid by their due date.  The pay date is the invoice
@@ -144,11 +145,12 @@ def backtest(
         enough = [d for d in periods if len(known_outcomes(clean, d)) >= min_labelled]
         if not enough:
             raise ValueError(
-                f"no fold date with {min_labelled} known outcomes; pass start explicitly"
+                f"no fold date with {min_labelled} known outcomes; pass start "
+                "explicitly"
             )
         start = enough[0]
     folds_at = [d for d in periods if d >= pd.Timestamp(start)]
-    bounds = list(zip(folds_at, folds_at[1:] + [outcome_date]))
+    bounds = list(zip(folds_at, folds_at[1:] + [outcome_date], strict=True))
 
     fold_rows, pooled = [], []
     for fold_date, next_date in bounds:

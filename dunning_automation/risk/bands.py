@@ -16,9 +16,10 @@ DEFAULT_BAND_EDGES = (0, 25, 50, 75, 101)
 
 @dataclass
 class Bands:
-    """Fitted bands: ``edges`` (lower score bound of each band, then 101), ``names`` (codes),
-    ``validated`` (False when the default thresholds were kept unchecked) and ``table``
-    (band, min_score, max_score, n_invoices, late_rate on the training scores)."""
+    """Fitted bands: ``edges`` (lower score bound of each band, then 101), ``names``
+    (codes), ``validated`` (False when the default thresholds were kept unchecked) and
+    ``table`` (band, min_score, max_score, n_invoices, late_rate on the training
+    scores)."""
 
     edges: list
     names: list

@@ -205,7 +205,9 @@ def validate_frame(frame):
             len(df),
             "; ".join(
                 f"{i}: {r}"
-                for i, r in zip(rejected.invoice_id[:10], rejected.reason[:10])
+                for i, r in zip(
+                    rejected.invoice_id[:10], rejected.reason[:10], strict=True
+                )
             ),
             " ..." if len(rejected) > 10 else "",
         )

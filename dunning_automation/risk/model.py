@@ -1,6 +1,6 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Late-payment model: invoice probabilities and pay dates, customer behaviour scores."""
+"""Late-payment model: invoice probabilities and pay dates, partner behaviour scores."""
 
 import logging
 
@@ -63,21 +63,19 @@ class LatePaymentModel:
     and says why in ``fallback_reason_``.  Reasons, bands and segments are
     codes with parameters (:mod:`.reasons`, :mod:`.bands`, :mod:`.segments`).
 
-    Fitted attributes: ``as_of_``, ``fallback_reason_`` (a
-    :class:`~.reasons.Reason` with a ``FALLBACK_*`` code; None when the
-    scikit-learn models are used), ``n_labelled_``, ``base_rate_``,
-    ``base_settle_days_`` (portfolio median days from invoice to payment),
-    ``classifier_`` and ``regressor_`` (gradient boosting pipelines),
-    ``calibrator_`` (logistic regression on the logits of classifier and
-    prior and on the customer's mean days late; without the classifier when
-    it added nothing, None when the raw prior is used), ``pay_date_model_weight_`` (share of the regressor in the pay
-    date, the rest is the customer's median delay), ``validation_`` (model vs
-    prior on the out-of-time predictions: AUC, Brier, pay-date MAE; None
-    when not checked), ``bands_`` (table of the fitted bands, see
-    :func:`~.bands.fit_bands`), ``rejected_`` (rows refused by validation
-    in the last frame given to fit/predict/score_partners),
-    ``feature_importances_`` (permutation importance, computed lazily) and,
-    after ``score_partners``, ``segments_``.
+    Fitted attributes: ``as_of_``, ``fallback_reason_`` (a :class:`~.reasons.Reason`
+    with a ``FALLBACK_*`` code; None when the scikit-learn models are used),
+    ``n_labelled_``, ``base_rate_``, ``base_settle_days_`` (portfolio median days from
+    invoice to payment), ``classifier_`` and ``regressor_`` (gradient boosting
+    pipelines), ``calibrator_`` (logistic regression on the logits of classifier and
+    prior and on the customer's mean days late; without the classifier when it added
+    nothing, None when the raw prior is used), ``pay_date_model_weight_`` (share of the
+    regressor in the pay date, the rest is the customer's median delay), ``validation_``
+    (model vs prior on the out-of-time predictions: AUC, Brier, pay-date MAE; None when
+    not checked), ``bands_`` (table of the fitted bands, see :func:`~.bands.fit_bands`),
+    ``rejected_`` (rows refused by validation in the last frame given to
+    fit/predict/score_partners), ``feature_importances_`` (permutation importance,
+    computed lazily) and, after ``score_partners``, ``segments_``.
     """
 
     def __init__(
@@ -156,7 +154,8 @@ class LatePaymentModel:
         self._bands = fit_bands(proba, y, self.min_band_size)
         self.bands_, self.bands_validated_ = self._bands.table, self._bands.validated
         _logger.info(
-            "fitted late-payment model as of %s on %d labelled invoices (late rate %.3f)%s",
+            "fitted late-payment model as of %s on %d labelled invoices (late "
+            "rate %.3f)%s",
             as_of.date(),
             len(y),
             y.mean() if len(y) else float("nan"),
@@ -165,7 +164,8 @@ class LatePaymentModel:
         return self
 
     def _fallback_reason(self, y, n_partners):
-        """Why ``y`` (labels of ``n_partners`` customers) is too little to learn from, or None."""
+        """Why ``y`` (labels of ``n_partners`` customers) is too little to learn from,
+        or None."""
         n, n_late = len(y), int(y.sum())
         if n < self.min_labelled:
             return R.Reason(
@@ -233,7 +233,8 @@ class LatePaymentModel:
         return None
 
     def _out_of_time_predictions(self, xm, y, settle_days, splits):
-        """Late probability and days to settle of each later block, by models fitted on the blocks before it.
+        """Late probability and days to settle of each later block, by models fitted on
+        the blocks before it.
 
         The labelled invoices, in invoice date order, are cut into
         ``N_TIME_SPLITS + 1`` blocks (``splits``, those with enough to learn
@@ -259,7 +260,8 @@ class LatePaymentModel:
         return model_proba, model_settle
 
     def _calibrate(self, x_valid, y_valid, settle_valid, model_proba, model_settle):
-        """Learn the calibration on out-of-time predictions; the reason to drop the model, if any.
+        """Learn the calibration on out-of-time predictions; the reason to drop the
+        model, if any.
 
         A logistic regression learns the calibrated late probability from the
         logit of the model, the logit of the prior (each customer's own
@@ -322,7 +324,8 @@ class LatePaymentModel:
         return None
 
     def _stack(self, model_proba, prior_proba, x):
-        """Calibrator input: logits of the model (unless None) and of the prior, smoothed mean days late / 10."""
+        """Calibrator input: logits of the model (unless None) and of the prior,
+        smoothed mean days late / 10."""
         probas = [prior_proba] if model_proba is None else [model_proba, prior_proba]
         logits = logit(np.clip(np.column_stack(probas), PROB_FLOOR, 1 - PROB_FLOOR))
         k, n = self.prior_strength, x["hist_paid_count"].to_numpy()
@@ -355,7 +358,8 @@ class LatePaymentModel:
         )
 
     def _pipeline(self, cls, x_train, **params):
-        """Preprocessing plus a histogram gradient boosting ``cls`` sized for ``x_train``.
+        """Preprocessing plus a histogram gradient boosting ``cls`` sized for
+        ``x_train``.
 
         Numeric features without any value in ``x_train`` are left out: the
         estimator cannot bin an empty column.
@@ -378,7 +382,8 @@ class LatePaymentModel:
         return Pipeline([("features", self._preprocessor(numeric)), ("hgb", hgb)])
 
     def _calibrated(self, x):
-        """Calibrated late probability and expected days to settle of the feature rows ``x``.
+        """Calibrated late probability and expected days to settle of the feature rows
+        ``x``.
 
         Without a classifier (it added nothing) from the customer's own history only.
         """
@@ -395,7 +400,8 @@ class LatePaymentModel:
         ], w * self.regressor_.predict(xm) + (1 - w) * prior_settle
 
     def _prior(self, x):
-        """Beta-prior smoothed per-customer late probability, and its median days to settle.
+        """Beta-prior smoothed per-customer late probability, and its median days to
+        settle.
 
         Without a paid invoice the portfolio median delay stands in, or the
         payment terms when nothing was paid at all.
@@ -431,7 +437,8 @@ class LatePaymentModel:
         return self._importances
 
     def _reasons(self, x, proba):
-        """Top three reasons (codes with parameters) of each feature row, see :func:`.reasons.top_reasons`."""
+        """Top three reasons (codes with parameters) of each feature row, see
+        :func:`.reasons.top_reasons`."""
         if self.fallback_reason_ is None:
             return R.top_reasons(
                 x, proba, self.base_rate_, self._lift_tables, self.feature_importances_
@@ -455,13 +462,15 @@ class LatePaymentModel:
             )
         if as_of < self.as_of_:
             _logger.warning(
-                "scoring as of %s with a model fitted as of %s: the model has seen later outcomes",
+                "scoring as of %s with a model fitted as of %s: the model has "
+                "seen later outcomes",
                 as_of.date(),
                 self.as_of_.date(),
             )
 
     def _score(self, history, rows, as_of, with_reasons=True):
-        """Score ``rows`` with features as of ``as_of`` (a date, or one per row) from ``history``."""
+        """Score ``rows`` with features as of ``as_of`` (a date, or one per row) from
+        ``history``."""
         x = build_features(history, rows, as_of)
         proba, settle_days = (
             self._calibrated(x)
@@ -578,7 +587,8 @@ class LatePaymentModel:
             or not invoice_scores["reasons"].map(len).all()
         ):
             raise ValueError(
-                "invoice_scores must be what predict(frame, as_of) returned, with its reasons, for the same frame and date"
+                "invoice_scores must be what predict(frame, as_of) returned, with "
+                "its reasons, for the same frame and date"
             )
         open_scores = invoice_scores.assign(amount=open_rows["amount"].to_numpy())
 
@@ -601,7 +611,8 @@ class LatePaymentModel:
         px.index = term.index
 
         hyp = hyp_scores.set_axis(term.index)
-        # the next invoice weighs its usual amount; amounts of 0 count as 1 so that no weight is 0
+        # the next invoice weighs its usual amount; amounts of 0 count as 1 so that no
+        # weight is 0
         candidates = pd.concat(
             [
                 open_scores[

@@ -118,68 +118,93 @@ def _n(value):
     return int(round(float(value)))
 
 
+def _late_history_reason(r):
+    if r.last_n_late:
+        return Reason(
+            REASON_LATE_OF_LAST,
+            {"late": _n(r.last_n_late), "count": _n(r.last_n_count)},
+        )
+    return None if r.last_n_count else Reason(REASON_NO_HISTORY)
+
+
+def _days_late_reason(r):
+    m = r.hist_mean_days_late
+    if np.isnan(m):
+        return Reason(REASON_NO_HISTORY)
+    return Reason(REASON_MEAN_DAYS_LATE, {"days": _n(m)}) if m >= 0.5 else None
+
+
+def _payment_recency_reason(r):
+    if np.isnan(r.days_since_last_payment):
+        return Reason(REASON_NO_PAYMENT)
+    return Reason(REASON_NO_PAYMENT_FOR, {"days": _n(r.days_since_last_payment)})
+
+
+def _amount_ratio_reason(r):
+    if np.isnan(r.amount_ratio):
+        return Reason(REASON_NO_AMOUNT_REFERENCE)
+    return Reason(REASON_AMOUNT_RATIO, {"ratio": round(float(r.amount_ratio), 1)})
+
+
+def _tenure_reason(r):
+    if r.tenure_days == 0:
+        return Reason(REASON_FIRST_INVOICE)
+    if r.tenure_days < 365:
+        return Reason(REASON_NEW_CUSTOMER, {"days": _n(r.tenure_days)})
+    return Reason(REASON_TENURE, {"years": round(float(r.tenure_days) / 365, 1)})
+
+
+def _history_length_reason(r):
+    if r.hist_paid_count == 0:
+        return Reason(REASON_NO_PAID_INVOICE)
+    return Reason(REASON_PAID_INVOICES, {"count": _n(r.hist_paid_count)})
+
+
+def _country_reason(r):
+    return Reason(REASON_COUNTRY, {"country": str(r.country)})
+
+
+# How each reason group words a feature row (see ``_reason``).
+_REASON_OF_GROUP = {
+    "late_history": _late_history_reason,
+    "days_late": _days_late_reason,
+    "recent_late": lambda r: Reason(
+        REASON_RECENT_LATE,
+        {"count": _n(r.late_last_90_count), "days": RECENT_LATE_DAYS},
+    ),
+    "payment_recency": _payment_recency_reason,
+    "overdue_30": lambda r: Reason(
+        REASON_OVERDUE_30, {"count": _n(r.overdue_30_count)}
+    ),
+    "overdue": lambda r: Reason(
+        REASON_OVERDUE,
+        {"count": _n(r.overdue_count), "amount": round(float(r.overdue_amount), 2)},
+    ),
+    "open_exposure": lambda r: Reason(
+        REASON_OPEN_EXPOSURE,
+        {"count": _n(r.open_count), "amount": round(float(r.open_amount), 2)},
+    ),
+    "amount_ratio": _amount_ratio_reason,
+    "amount": lambda r: Reason(
+        REASON_AMOUNT_RANGE, {"amount": round(float(r.amount), 2)}
+    ),
+    "tenure": _tenure_reason,
+    "history_length": _history_length_reason,
+    "terms": lambda r: Reason(REASON_TERMS, {"days": _n(r.payment_term_days)}),
+    "disputed": lambda r: Reason(REASON_DISPUTED),
+    "dispute_history": lambda r: Reason(
+        REASON_DISPUTE_HISTORY, {"count": _n(r.hist_dispute_count)}
+    ),
+}
+
+
 def _reason(group, r):
     """The reason a feature row ``r`` gives for ``group``.
 
     ``None`` marks a value that cannot honestly be worded as a risk (e.g. an
     on-time history that only looks risky next to very early payers).
     """
-    if group == "late_history":
-        if r.last_n_late:
-            return Reason(
-                REASON_LATE_OF_LAST,
-                {"late": _n(r.last_n_late), "count": _n(r.last_n_count)},
-            )
-        return None if r.last_n_count else Reason(REASON_NO_HISTORY)
-    if group == "days_late":
-        m = r.hist_mean_days_late
-        if np.isnan(m):
-            return Reason(REASON_NO_HISTORY)
-        return Reason(REASON_MEAN_DAYS_LATE, {"days": _n(m)}) if m >= 0.5 else None
-    if group == "recent_late":
-        return Reason(
-            REASON_RECENT_LATE,
-            {"count": _n(r.late_last_90_count), "days": RECENT_LATE_DAYS},
-        )
-    if group == "payment_recency":
-        if np.isnan(r.days_since_last_payment):
-            return Reason(REASON_NO_PAYMENT)
-        return Reason(REASON_NO_PAYMENT_FOR, {"days": _n(r.days_since_last_payment)})
-    if group == "overdue_30":
-        return Reason(REASON_OVERDUE_30, {"count": _n(r.overdue_30_count)})
-    if group == "overdue":
-        return Reason(
-            REASON_OVERDUE,
-            {"count": _n(r.overdue_count), "amount": round(float(r.overdue_amount), 2)},
-        )
-    if group == "open_exposure":
-        return Reason(
-            REASON_OPEN_EXPOSURE,
-            {"count": _n(r.open_count), "amount": round(float(r.open_amount), 2)},
-        )
-    if group == "amount_ratio":
-        if np.isnan(r.amount_ratio):
-            return Reason(REASON_NO_AMOUNT_REFERENCE)
-        return Reason(REASON_AMOUNT_RATIO, {"ratio": round(float(r.amount_ratio), 1)})
-    if group == "amount":
-        return Reason(REASON_AMOUNT_RANGE, {"amount": round(float(r.amount), 2)})
-    if group == "tenure":
-        if r.tenure_days == 0:
-            return Reason(REASON_FIRST_INVOICE)
-        if r.tenure_days < 365:
-            return Reason(REASON_NEW_CUSTOMER, {"days": _n(r.tenure_days)})
-        return Reason(REASON_TENURE, {"years": round(float(r.tenure_days) / 365, 1)})
-    if group == "history_length":
-        if r.hist_paid_count == 0:
-            return Reason(REASON_NO_PAID_INVOICE)
-        return Reason(REASON_PAID_INVOICES, {"count": _n(r.hist_paid_count)})
-    if group == "terms":
-        return Reason(REASON_TERMS, {"days": _n(r.payment_term_days)})
-    if group == "disputed":
-        return Reason(REASON_DISPUTED)
-    if group == "dispute_history":
-        return Reason(REASON_DISPUTE_HISTORY, {"count": _n(r.hist_dispute_count)})
-    return Reason(REASON_COUNTRY, {"country": str(r.country)})
+    return _REASON_OF_GROUP.get(group, _country_reason)(r)
 
 
 def _bin(edges, values):
@@ -188,9 +213,11 @@ def _bin(edges, values):
 
 
 def fit_lift_tables(x, y, use_country):
-    """Smoothed late rate per quantile bin (or category) of each feature, relative to the portfolio's.
+    """Smoothed late rate per quantile bin (or category) of each feature, relative to
+    the portfolio's.
 
-    Returns ``{feature: (edges or None for a category, lift per bin or Series per category)}``.
+    Returns ``{feature: (edges or None for a category, lift per bin or Series per
+    category)}``.
     """
     base = y.mean()
     tables = {}
@@ -222,7 +249,8 @@ def fit_lift_tables(x, y, use_country):
 
 
 def _model_scores(x, lift_tables, importances):
-    """Score of each reason group per row: ``importance * log(lift)`` of its strongest feature."""
+    """Score of each reason group per row: ``importance * log(lift)`` of its strongest
+    feature."""
     score = np.full((len(x), len(REASON_GROUPS)), -np.inf)
     for j, (_, feats) in enumerate(REASON_GROUPS):
         for feat in feats:
@@ -241,7 +269,8 @@ def _model_scores(x, lift_tables, importances):
 
 
 def _rule_scores(x, proba, base_rate):
-    """Score of each reason group per row without a model: overdue items, then the customer's own history."""
+    """Score of each reason group per row without a model: overdue items, then the
+    customer's own history."""
     groups = [g for g, _ in REASON_GROUPS]
     score = np.full((len(x), len(groups)), -np.inf)
     rules = {
@@ -255,7 +284,8 @@ def _rule_scores(x, proba, base_rate):
 
 
 def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
-    """Top three reasons pushing each feature row's risk up, as lists of :class:`Reason`.
+    """Top three reasons pushing each feature row's risk up, as lists of
+    :class:`Reason`.
 
     With a model (``lift_tables`` and ``importances`` given): a feature counts
     when the row's value falls in a bin whose training late rate is above the
@@ -281,6 +311,7 @@ def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
                 zip(
                     rows,
                     (_reason(group, r) for r in x.iloc[rows].itertuples(index=False)),
+                    strict=True,
                 )
             )
     result = []
@@ -290,7 +321,7 @@ def top_reasons(x, proba, base_rate, lift_tables=None, importances=None):
             if overdue[i]
             else []
         )
-        for j, ok in zip(top[i], chosen[i]):
+        for j, ok in zip(top[i], chosen[i], strict=True):
             reason = found_by_group[j][i] if ok else None
             if reason is not None and reason not in found:
                 found.append(reason)

@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Behavioural segments of customers: KMeans on how they paid, each cluster named from its centroid.
+"""Behavioural segments of customers: KMeans on how they paid, each cluster named from
+its centroid.
 
 Segments leave the package as codes (:data:`SEGMENT_CODES`); the caller names them.
 """
@@ -38,7 +39,8 @@ def segment_of(late_share, mean_days, overdue_z, overdue_amount):
 
 
 def assign_segments(px, n_segments, random_state):
-    """Segment code per partner of the feature rows ``px`` (indexed by partner), and the centroids.
+    """Segment code per partner of the feature rows ``px`` (indexed by partner), and the
+    centroids.
 
     Partners with fewer than 3 paid invoices are new customers by rule; the
     others are clustered on late share, mean days late and overdue amount
@@ -78,7 +80,7 @@ def assign_segments(px, n_segments, random_state):
         segment_of(
             c.late_share, c.mean_days_late, cz[2], np.expm1(c.log_overdue_amount)
         )
-        for c, cz in zip(centres.itertuples(), centres_z)
+        for c, cz in zip(centres.itertuples(), centres_z, strict=True)
     ]
     centres["n_partners"] = np.bincount(labels, minlength=len(centres))
     segment[known] = centres["segment"].to_numpy()[labels]

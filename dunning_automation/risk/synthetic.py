@@ -117,7 +117,7 @@ def make_synthetic_history(
             "base_logit": base_logit,
             "drift_date": [
                 start + pd.Timedelta(days=int(d)) if ok else pd.NaT
-                for d, ok in zip(p_drift, drifts)
+                for d, ok in zip(p_drift, drifts, strict=True)
             ],
         }
     )

@@ -16,7 +16,8 @@ def days(offset):
 
 
 class DunningCommon(AccountTestInvoicingCommon):
-    """An accounting company with the default four-level policy, customers and invoice builders."""
+    """An accounting company with the default four-level policy, customers and invoice
+    builders."""
 
     @classmethod
     def setUpClass(cls):
@@ -40,7 +41,8 @@ class DunningCommon(AccountTestInvoicingCommon):
     def _invoice(
         cls, partner, due, amount=1000.0, move_type="out_invoice", post=True, **values
     ):
-        """A customer invoice of ``amount`` falling due on ``due`` (a date or a day offset)."""
+        """A customer invoice of ``amount`` falling due on ``due`` (a date or a day
+        offset)."""
         due = days(due) if isinstance(due, int) else due
         invoice_date = values.pop("invoice_date", None) or due - timedelta(days=30)
         return cls._create_invoice_one_line(

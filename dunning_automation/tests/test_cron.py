@@ -17,7 +17,8 @@ from .common import TODAY, DunningCommon, days
 
 @tagged("post_install", "-at_install")
 class TestDunningCron(DunningCommon):
-    """The scheduled action through the real scheduler, with its commits (registry test mode)."""
+    """The scheduled action through the real scheduler, with its commits (registry test
+    mode)."""
 
     @classmethod
     def setUpClass(cls):
@@ -81,7 +82,8 @@ class TestDunningCron(DunningCommon):
         )
         self.env.cr.execute(
             SQL(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                "classid = %s AND pid = pg_backend_pid()",
                 BATCH_LOCK_NAMESPACE,
             )
         )

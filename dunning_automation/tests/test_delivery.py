@@ -16,7 +16,8 @@ NOON = datetime(TODAY.year, TODAY.month, TODAY.day, 12, 0)
 
 @tagged("post_install", "-at_install")
 class TestDunningDelivery(DunningCommon, MockEmail):
-    """A reminder whose email fails is explained, retried, and delivered exactly once."""
+    """A reminder whose email fails is explained, retried, and delivered exactly
+    once."""
 
     @classmethod
     def setUpClass(cls):
@@ -27,7 +28,8 @@ class TestDunningDelivery(DunningCommon, MockEmail):
         cls.invoice = cls._invoice(cls.customer, days(-8))
 
     def _send_queue(self, server_down=False):
-        """The mail queue sends what is outgoing, the mail server up or refusing connections."""
+        """The mail queue sends what is outgoing, the mail server up or refusing
+        connections."""
         with self.mock_mail_gateway(), mute_logger("odoo.addons.mail.models.mail_mail"):
             if server_down:
                 self.connect_mocked.side_effect = ConnectionRefusedError(

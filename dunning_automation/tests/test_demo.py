@@ -28,8 +28,8 @@ class TestDunningDemo(TransactionCase):
         self.assertGreater(late.dunning_priority, slow.dunning_priority)
 
     def test_demo_bands_follow_payment_behaviour(self):
-        """The reliable customer has an overdue invoice too: its band says how it pays, its priority
-        how overdue it is."""
+        """The reliable customer has an overdue invoice too: its band says how it pays,
+        its priority how overdue it is."""
         reliable, late, slow = (
             self._demo(name)
             for name in ("demo_partner_elm", "demo_partner_bolt", "demo_partner_cedar")

@@ -63,7 +63,8 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         # tamper behind the ORM's back
         self.env.cr.execute(
             SQL(
-                "UPDATE dunning_communication_line SET amount_residual = 1 WHERE communication_id = %s",
+                "UPDATE dunning_communication_line SET amount_residual = 1 WHERE "
+                "communication_id = %s",
                 communications[1].id,
             )
         )
@@ -94,7 +95,8 @@ class TestDunningCommunication(DunningCommon, MockEmail):
         self.assertTrue(other.failure_type)
 
     def test_paid_before_sending(self):
-        """A reminder whose invoices are all paid by the time its email leaves is withdrawn."""
+        """A reminder whose invoices are all paid by the time its email leaves is
+        withdrawn."""
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=self.invoice.ids
         ).create({"payment_date": days(0)})._create_payments()

@@ -26,7 +26,8 @@ class DunningRiskCommon(DunningCommon):
 
     @classmethod
     def _paid_invoice(cls, partner, invoice_date, days_late, amount=1000.0, **values):
-        """An invoice due 30 days after ``invoice_date``, paid ``days_late`` days after its due date."""
+        """An invoice due 30 days after ``invoice_date``, paid ``days_late`` days after
+        its due date."""
         due = invoice_date + timedelta(days=30)
         invoice = cls._invoice(
             partner, due, amount, invoice_date=invoice_date, **values
@@ -55,7 +56,8 @@ class DunningRiskCommon(DunningCommon):
             )
 
     def _risk(self, partner, company=None):
-        """The partner's stored scores and their wording (reasons, fallback note) in ``company``."""
+        """The partner's stored scores and their wording (reasons, fallback note) in
+        ``company``."""
         return partner.with_company(company or self.company).read(
             [*RISK_FIELDS, "dunning_risk_reasons", "dunning_risk_fallback"]
         )[0]
@@ -118,8 +120,9 @@ class TestDunningRiskExtraction(DunningRiskCommon):
         self.assertEqual(row["partner_id"], self.customer.id)
 
     def test_exchange_difference_is_no_payment(self):
-        """A foreign-currency invoice is paid on its payment's date, not on its exchange difference
-        entry's (which Odoo dates on the last day of the payment's month when that month is over)."""
+        """A foreign-currency invoice is paid on its payment's date, not on its exchange
+        difference entry's (which Odoo dates on the last day of the payment's month when
+        that month is over)."""
         eur = self.setup_other_currency(
             "EUR", rates=[("2020-01-01", 2.0), (str(days(-55)), 2.5)]
         )
@@ -141,7 +144,8 @@ class TestDunningRiskExtraction(DunningRiskCommon):
         self.assertEqual(self._frame().at[invoice.id, "paid_date"], days(-50))
 
     def test_disputed_from_first_portal_dispute(self):
-        """Every portal dispute counts, a rejected one too: the invoice is disputed from the first."""
+        """Every portal dispute counts, a rejected one too: the invoice is disputed from
+        the first."""
         invoice, undisputed = (
             self._invoice(self.customer, days(-10)),
             self._invoice(self.customer, days(-10)),
@@ -188,7 +192,8 @@ class TestDunningRiskExtraction(DunningRiskCommon):
 
 @tagged("post_install", "-at_install")
 class TestDunningRiskScoring(DunningRiskCommon):
-    """Three reliable and three chronically late customers, each with a year of paid invoices (12 each)."""
+    """Three reliable and three chronically late customers, each with a year of paid
+    invoices (12 each)."""
 
     @classmethod
     def setUpClass(cls):
@@ -341,7 +346,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertIn("6 customers", action["params"]["message"])
 
     def test_retrain_from_dunning_menu(self):
-        """Dunning > Retrain Risk Model: accounting managers only, scores the user's current company."""
+        """Dunning > Retrain Risk Model: accounting managers only, scores the user's
+        current company."""
         menu_action = self.env.ref("dunning_automation.action_dunning_retrain_risk")
         self.assertEqual(
             self.env.ref("dunning_automation.menu_dunning_retrain_risk").action,
@@ -397,7 +403,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertTrue(all(self.overdue.mapped("dunning_risk_reasons")))
 
     def test_retrain_reports_fallback(self):
-        """With too little history the notification says why the scores are simple estimates."""
+        """With too little history the notification says why the scores are simple
+        estimates."""
         manager = new_test_user(
             self.env,
             login="risk_manager",
@@ -418,7 +425,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
             "1 customers and 1 open invoices scored", action["params"]["message"]
         )
         self.assertIn(
-            "Simple estimates only: not enough history: 1 invoices paid or overdue, 30 needed.",
+            "Simple estimates only: not enough history: 1 invoices paid or "
+            "overdue, 30 needed.",
             action["params"]["message"],
         )
         self.assertIn(
@@ -426,7 +434,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
         )
 
     def test_reasons_in_reader_language(self):
-        """Stored as codes, worded when read: a French user reads French, an English one English."""
+        """Stored as codes, worded when read: a French user reads French, an English one
+        English."""
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(
             ["dunning_automation"], ["fr_FR"], overwrite=True
@@ -455,7 +464,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertNotIn("history", note)
 
     def test_writes_do_not_grow_with_customers(self):
-        """Scores are written in a fixed number of queries, however many customers and invoices."""
+        """Scores are written in a fixed number of queries, however many customers and
+        invoices."""
 
         def scoring_queries():
             self.env.flush_all()
@@ -475,7 +485,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
         self.assertLess(six_customers, 20)
 
     def test_backtest_wizard(self):
-        """With its defaults, on a year of history: metrics next to what they mean for collections."""
+        """With its defaults, on a year of history: metrics next to what they mean for
+        collections."""
         wizard = self.env["dunning.risk.backtest"].create({})
         wizard.action_run()
         self.assertFalse(wizard.message)
@@ -525,10 +536,12 @@ class TestDunningRiskBadInputs(DunningRiskCommon):
         self.assertEqual(reasons[1], "already 5 days overdue")
 
     def _break_due_date(self, invoice):
-        """Give ``invoice`` a due date before its invoice date, as a faulty import would."""
+        """Give ``invoice`` a due date before its invoice date, as a faulty import
+        would."""
         self.env.cr.execute(
             SQL(
-                "UPDATE account_move SET invoice_date_due = invoice_date - 30 WHERE id = %s",
+                "UPDATE account_move SET invoice_date_due = invoice_date - 30 "
+                "WHERE id = %s",
                 invoice.id,
             )
         )
@@ -643,7 +656,8 @@ class TestDunningRiskPolicy(DunningRiskCommon):
         )
 
     def test_invoice_scores_for_accounting_users_only(self):
-        """Customers see their invoices on the portal, never how likely they are to pay them late."""
+        """Customers see their invoices on the portal, never how likely they are to pay
+        them late."""
         portal = new_test_user(
             self.env, login="risk_portal", groups="base.group_portal"
         )
@@ -659,7 +673,8 @@ class TestDunningRiskPolicy(DunningRiskCommon):
 
 @tagged("post_install", "-at_install")
 class TestDunningRiskUi(HttpCase):
-    """Dunning > Retrain Risk Model and Dunning > Risk Model Backtest, clicked in Chromium by the admin."""
+    """Dunning > Retrain Risk Model and Dunning > Risk Model Backtest, clicked in
+    Chromium by the admin."""
 
     def test_retrain_and_backtest_from_the_menu(self):
         company = self.env.ref("base.main_company")

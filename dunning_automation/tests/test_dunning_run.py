@@ -236,7 +236,8 @@ class TestDunningRun(DunningCommon):
         )
 
     def test_broken_template_fails_only_its_reminders(self):
-        # as a template broken by an upgrade or a translation: saving it through the ORM is refused
+        # as a template broken by an upgrade or a translation: saving it through the ORM
+        # is refused
         self.env.cr.execute(
             SQL(
                 "UPDATE mail_template SET subject = %s WHERE id = %s",
@@ -397,7 +398,8 @@ class TestDunningRun(DunningCommon):
         self.first.min_days_since_previous = 0
         self._invoice(self.customer, days(-8))
         self._run()
-        # Even if the invoices' levels had not been stored, the database refuses the same reminder.
+        # Even if the invoices' levels had not been stored, the database refuses the
+        # same reminder.
         self.env["account.move"].search([("partner_id", "=", self.customer.id)]).write(
             {"dunning_level_id": False, "dunning_last_date": False}
         )

@@ -60,7 +60,8 @@ class TestEngine(BaseCase):
                 self.assertEqual(decisions[1].level_id, expected)
 
     def test_levels_climb_one_at_a_time(self):
-        """An invoice 60 days late that was never reminded gets the first reminder, not the final notice."""
+        """An invoice 60 days late that was never reminded gets the first reminder, not
+        the final notice."""
         decisions, _evaluation = decide([item(1, -60)])
         self.assertEqual(decisions[1].level_id, FIRST.id)
 

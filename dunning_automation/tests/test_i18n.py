@@ -11,7 +11,8 @@ from odoo.tools.misc import file_path
 
 from .common import DunningCommon, days
 
-# What a translation must keep from its source: format placeholders, inline template expressions, markup.
+# What a translation must keep from its source: format placeholders, inline template
+# expressions, markup.
 KEPT = (
     re.compile(r"%\(\w+\)[sd]|%[sd]"),
     re.compile(r"\{\{.*?\}\}"),
@@ -27,7 +28,8 @@ class TestI18n(DunningCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
-        # What Odoo does when French is installed after the addon: load i18n/fr.po into the database.
+        # What Odoo does when French is installed after the addon: load i18n/fr.po into
+        # the database.
         cls.env["ir.module.module"]._load_module_terms(
             ["dunning_automation"], ["fr_FR"], overwrite=True
         )
@@ -89,7 +91,8 @@ class TestI18n(DunningCommon):
         self.assertEqual(planner._skip_reason_labels()["archived"], "Client archivé")
 
     def test_shipped_translations_keep_placeholders(self):
-        """A translation that drops a placeholder or a tag breaks the message or the template at runtime."""
+        """A translation that drops a placeholder or a tag breaks the message or the
+        template at runtime."""
         po_files = sorted(Path(file_path("dunning_automation/i18n")).glob("*.po"))
         self.assertIn("fr.po", [path.name for path in po_files])
         for path in po_files:

@@ -13,7 +13,8 @@ ADDON = Path(__file__).resolve().parents[1]
 
 
 def _requirement_name(requirement):
-    """The distribution name of a requirement string ("python-dateutil>=2.9" -> "python-dateutil")."""
+    """The distribution name of a requirement string ("python-dateutil>=2.9" ->
+    "python-dateutil")."""
     return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]
 
 
@@ -22,8 +23,8 @@ def _canonical(name):
 
 
 def imported_distributions():
-    """{distribution: first file importing it} for the third-party imports of the addon's code
-    (tests excluded: their tools are the test runner's)."""
+    """{distribution: first file importing it} for the third-party imports of the
+    addon's code (tests excluded: their tools are the test runner's)."""
     distributions = importlib.metadata.packages_distributions()
     found = {}
     for path in sorted(ADDON.rglob("*.py")):
@@ -48,8 +49,8 @@ def imported_distributions():
 @tagged("post_install", "-at_install")
 class TestManifest(BaseCase):
     def test_external_dependencies_match_imports(self):
-        """The manifest declares exactly the third-party packages the addon imports, beyond
-        what Odoo itself requires."""
+        """The manifest declares exactly the third-party packages the addon imports,
+        beyond what Odoo itself requires."""
         declared = {
             _canonical(name)
             for name in get_manifest("dunning_automation")["external_dependencies"][

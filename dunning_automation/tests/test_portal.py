@@ -67,7 +67,8 @@ class DunningPortalCommon(DunningCommon):
 @tagged("post_install", "-at_install")
 @freeze_time(TODAY)
 class TestDunningPortalModels(DunningPortalCommon):
-    """Signed statement links, statement content, promises and disputes, without HTTP."""
+    """Signed statement links, statement content, promises and disputes, without
+    HTTP."""
 
     @classmethod
     def setUpClass(cls):
@@ -251,7 +252,8 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertNotIn("Total due", report, "no negative total due")
 
     def test_statement_queries_do_not_grow(self):
-        """The statement reads invoices set-based: 20 invoices cost the queries of one."""
+        """The statement reads invoices set-based: 20 invoices cost the queries of
+        one."""
         one, many = self._customer("One Invoice"), self._customer("Many Invoices")
         self._invoice(one, days(-5))
         self.env["account.move"].concat(
@@ -307,8 +309,9 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertEqual(promise.state, "kept")
 
     def test_collector_order(self):
-        """Collector, else the company's dunning responsible, else the invoice's salesperson, else an
-        accounting manager: never a portal, public, archived or superuser account."""
+        """Collector, else the company's dunning responsible, else the invoice's
+        salesperson, else an accounting manager: never a portal, public, archived or
+        superuser account."""
 
         def user(login, groups="account.group_account_invoice"):
             return new_test_user(
@@ -341,7 +344,8 @@ class TestDunningPortalModels(DunningPortalCommon):
             fallback, self.env.ref("account.group_account_manager").all_user_ids
         )
         self.assertFalse(fallback.share or fallback._is_superuser())
-        # from the portal, as the public user: the activity goes to the company's responsible
+        # from the portal, as the public user: the activity goes to the company's
+        # responsible
         self.company.dunning_responsible_id = responsible
         public = self.env.ref("base.public_user")
         promise = (
@@ -516,12 +520,13 @@ class TestDunningPortalModels(DunningPortalCommon):
         self.assertFalse(self.overdue.dunning_pause_reason)
 
     def _accept(self, dispute, **values):
-        """Accept ``dispute`` as its form's button does, and fill the credit note wizard in."""
+        """Accept ``dispute`` as its form's button does, and fill the credit note wizard
+        in."""
         action = dispute.action_accept()
         self.assertEqual(
             dispute.state, "open", "nothing is decided before the credit note is chosen"
         )
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         for name, value in values.items():
             setattr(wizard, name, value)
         return wizard.save()
@@ -550,7 +555,8 @@ class TestDunningPortalModels(DunningPortalCommon):
             dispute.action_accept()
 
     def test_dispute_accepted_amount(self):
-        """A partial credit note: reconciled with the invoice, whose dunning resumes for the rest."""
+        """A partial credit note: reconciled with the invoice, whose dunning resumes for
+        the rest."""
         dispute = self._dispute(self.overdue)
         for amount, message in ((0.0, "positive"), (1000.01, "still due")):
             with (
@@ -651,7 +657,8 @@ class TestDunningPortalModels(DunningPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
-    """The routes, as the customer's browser sees them (dates relative to the real today)."""
+    """The routes, as the customer's browser sees them (dates relative to the real
+    today)."""
 
     @classmethod
     def setUpClass(cls):
@@ -732,15 +739,17 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         )
 
     def _ask_fresh_link(self, email, company_id=None):
-        """The answer to the expired link page's form, without its CSRF tokens (new on every page)."""
+        """The answer to the expired link page's form, without its CSRF tokens (new on
+        every page)."""
         data = {"email": email, "company_id": company_id or self.company.id}
         response = self._post("/my/dunning/statement/fresh_link", data)
         self.assertEqual(response.status_code, 404)
         return re.sub(r"[0-9a-f]{40}o[0-9]*", "", response.text)
 
     def test_expired_link_fresh_link(self):
-        """An expired link shows a page to ask for a fresh one, sent only to the address on file,
-        at most 3 a day; the answer is the same whether the address is on file or not."""
+        """An expired link shows a page to ask for a fresh one, sent only to the address
+        on file, at most 3 a day; the answer is the same whether the address is on file
+        or not."""
         self.authenticate(None, None)
         expired = self.customer._dunning_statement_query(
             self.company, fields.Date.today() - timedelta(days=61)
@@ -786,7 +795,8 @@ class TestDunningPortalHttp(DunningPortalCommon, HttpCase):
         )
 
     def test_fresh_link_only_to_the_dunning_contact(self):
-        """The address of another contact of the customer is not the one on file for reminders."""
+        """The address of another contact of the customer is not the one on file for
+        reminders."""
         self.authenticate(None, None)
         billing = self.env["res.partner"].create(
             {

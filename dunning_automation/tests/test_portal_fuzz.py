@@ -15,8 +15,8 @@ HUGE_ID = "99999999999999999999"
 
 @tagged("post_install", "-at_install")
 class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
-    """Hostile input at every portal route, as a fuzzer sends it: a clear answer, never a server
-    error, and nothing written (bad inputs #19-#25, #29)."""
+    """Hostile input at every portal route, as a fuzzer sends it: a clear answer, never
+    a server error, and nothing written (bad inputs #19-#25, #29)."""
 
     @classmethod
     def setUpClass(cls):
@@ -66,7 +66,8 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
             self.assertIn(text, response.text)
 
     def test_tokens_with_any_character(self):
-        """A non-ASCII, truncated or altered signature is an invalid link, not a TypeError."""
+        """A non-ASCII, truncated or altered signature is an invalid link, not a
+        TypeError."""
         token = self.link["token"]
         for bad in (
             token[:-1] + "é",
@@ -103,7 +104,8 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
         self.assertNothingWritten()
 
     def _transaction_error(self, token, amount):
-        """The error the transaction route answers, with ``amount`` written as is in the JSON."""
+        """The error the transaction route answers, with ``amount`` written as is in the
+        JSON."""
         params = json.dumps(
             {
                 "access_token": token,
@@ -118,7 +120,10 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
                 "is_validation": False,
             }
         )
-        body = f'{{"jsonrpc": "2.0", "method": "call", "params": {{"amount": {amount}, {params[1:]}}}'
+        body = (
+            f'{{"jsonrpc": "2.0", "method": "call", "params": {{"amount": {amount}, '
+            f"{params[1:]}}}"
+        )
         response = self.url_open(
             "/my/dunning/transaction",
             data=body,
@@ -251,7 +256,8 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
                     )
                 }
                 response = self._post("/my/dunning/dispute", data, files=huge)
-                # refused by the route, or before it by the database's upload limit (web.max_file_upload_size)
+                # refused by the route, or before it by the database's upload limit
+                # (web.max_file_upload_size)
                 self.assertIn(response.status_code, (200, 413))
                 if response.status_code == 200:
                     self.assertIn("10 MB", response.text)
@@ -263,7 +269,8 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
         self.assertNothingWritten()
 
     def test_only_post_writes(self):
-        """Odoo adds OPTIONS to every route and skips its CSRF check for it: nothing is written."""
+        """Odoo adds OPTIONS to every route and skips its CSRF check for it: nothing is
+        written."""
         for path, data in (
             (
                 "/my/dunning/promise",
@@ -290,7 +297,8 @@ class TestDunningPortalFuzz(DunningPortalCommon, HttpCase):
         )
 
     def test_hostile_text_is_stored_as_text(self):
-        """Bad input #24: markup, RTL override and zero-width characters are kept, shown escaped."""
+        """Bad input #24: markup, RTL override and zero-width characters are kept, shown
+        escaped."""
         message = "<script>alert(1)</script> \u202eevil\u200b"
         data = {"move_id": self.overdue.id, "reason": "other", "message": message}
         response = self._post("/my/dunning/dispute", data)

@@ -23,7 +23,8 @@ def demo_provider(company):
     )
     if not provider:
         raise AssertionError(
-            "These tests pay with Odoo's demo payment provider: install payment_demo with "
+            "These tests pay with Odoo's demo payment provider: install "
+            "payment_demo with "
             "dunning_automation (`make test` does)."
         )
     provider.write({"state": "test", "is_published": True})
@@ -33,7 +34,8 @@ def demo_provider(company):
 @tagged("post_install", "-at_install")
 @freeze_time(TODAY)
 class TestDunningPortalPaymentModels(DunningPortalCommon):
-    """What a payment may cover, its token, the overdue counter and the statement PDF."""
+    """What a payment may cover, its token, the overdue counter and the statement
+    PDF."""
 
     @classmethod
     def setUpClass(cls):
@@ -116,8 +118,8 @@ class TestDunningPortalPaymentModels(DunningPortalCommon):
         self.overdue.action_dunning_resume()
         self.overdue.dunning_pause_reason = "manual"
         self.overdue.dunning_paused_until = days(5)
-        # our own pause puts the invoice on hold: not chased, not overdue, the same for the
-        # reminders, the statement and this counter (engine.move_status)
+        # our own pause puts the invoice on hold: not chased, not overdue, the same for
+        # the reminders, the statement and this counter (engine.move_status)
         self.assertEqual(self.customer._dunning_overdue_count(self.company), 0)
         self.assertEqual(self.overdue._dunning_portal_status(TODAY), "paused")
 
@@ -163,7 +165,8 @@ class TestDunningPortalPaymentModels(DunningPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestDunningPortalPaymentHttp(DunningPortalCommon, HttpCase):
-    """Pay now through Odoo's payment stack and the demo provider (dates relative to the real today)."""
+    """Pay now through Odoo's payment stack and the demo provider (dates relative to the
+    real today)."""
 
     @classmethod
     def setUpClass(cls):
@@ -185,7 +188,8 @@ class TestDunningPortalPaymentHttp(DunningPortalCommon, HttpCase):
         return f"{path}?{urlencode({**self.link, **query}, doseq=True)}"
 
     def _transaction(self, token, amount):
-        """The JSON-RPC answer of the transaction route, as the payment form calls it."""
+        """The JSON-RPC answer of the transaction route, as the payment form calls
+        it."""
         params = {
             "access_token": token,
             "amount": amount,
@@ -237,7 +241,8 @@ class TestDunningPortalPaymentHttp(DunningPortalCommon, HttpCase):
                 self.assertNotIn(self.overdue.name, response.text)
 
     def test_pay_two_invoices(self):
-        """The transaction pays what is due now; reconciled, the invoices leave dunning at once."""
+        """The transaction pays what is due now; reconciled, the invoices leave dunning
+        at once."""
         self._run(fields.Date.today())
         reminded = self._communications(self.customer)
         self.assertTrue(reminded)
@@ -265,7 +270,8 @@ class TestDunningPortalPaymentHttp(DunningPortalCommon, HttpCase):
             landing.path, "/my/dunning/statement", "never where the browser asked"
         )
         self.assertEqual(dict(parse_qsl(landing.query))["message"], "paid")
-        # the demo provider confirms, the status page post-processes it as for a customer
+        # the demo provider confirms, the status page post-processes it as for a
+        # customer
         self.make_jsonrpc_request(
             "/payment/demo/simulate_payment",
             {

@@ -133,7 +133,8 @@ class TestLatePaymentModel(RiskCase):
         self.assertTrue(set(self.pred["risk_band"]) <= set(BAND_NAMES))
 
     def test_reasons_are_codes(self):
-        """Reasons leave the package as codes with JSON parameters: the caller words them."""
+        """Reasons leave the package as codes with JSON parameters: the caller words
+        them."""
         codes = {
             value
             for name, value in vars(R).items()
@@ -151,7 +152,8 @@ class TestLatePaymentModel(RiskCase):
         scored = self.partners.join(self.truth.set_index("partner_id"))
         by_kind = scored.groupby("kind")["late_probability"].mean()
         self.assertGreater(by_kind["chronic late"], by_kind["reliable"] + 0.4)
-        # held out: invoices issued in the next quarter, scored with what was known on AS_OF
+        # held out: invoices issued in the next quarter, scored with what was known on
+        # AS_OF
         outcome = known_outcomes(
             validate_frame(self.frame).clean, pd.Timestamp("2025-01-01")
         ).set_index("invoice_id")
@@ -199,7 +201,8 @@ class TestLatePaymentModel(RiskCase):
         ]
 
     def test_no_look_ahead_at_issue(self):
-        """Scored on its invoice date, an invoice sees the history up to that day and nothing after."""
+        """Scored on its invoice date, an invoice sees the history up to that day and
+        nothing after."""
         cutoff = AS_OF + pd.Timedelta(days=45)
         ids = self._upcoming(self.frame)
         ids = ids[self.frame.loc[ids.index, "invoice_date"] < cutoff]
@@ -213,8 +216,8 @@ class TestLatePaymentModel(RiskCase):
         )
 
         def changed_from(day):
-            """Prediction once everything from ``day`` on is rewritten: other invoices gone, payments
-            undone, disputes a day later."""
+            """Prediction once everything from ``day`` on is rewritten: other invoices
+            gone, payments undone, disputes a day later."""
             frame = self.frame
             changed = frame[
                 (frame["invoice_date"] < day) | frame["invoice_id"].isin(ids)
@@ -231,7 +234,8 @@ class TestLatePaymentModel(RiskCase):
         )
 
     def test_dispute_known_on_its_day(self):
-        """A dispute dated on the invoice date is known when the invoice is scored that day."""
+        """A dispute dated on the invoice date is known when the invoice is scored that
+        day."""
         on_issue = self.frame.assign(
             disputed_date=self.frame["invoice_date"].where(
                 self.frame["disputed_date"].notna()
@@ -264,7 +268,8 @@ class TestLatePaymentModel(RiskCase):
         self.assertFalse(says_disputed[~disputed].any())
 
     def test_partner_band_is_behaviour_not_overdue(self):
-        """An overdue invoice does not make a customer certain to pay late: the band follows how it pays."""
+        """An overdue invoice does not make a customer certain to pay late: the band
+        follows how it pays."""
         kinds = self.partners.join(self.truth.set_index("partner_id"))
         reliable_overdue = kinds[
             (kinds["kind"] == "reliable") & (kinds["n_overdue"] > 0)
@@ -288,7 +293,8 @@ class TestLatePaymentModel(RiskCase):
             0.5,
             "bands separate the customers",
         )
-        # the next invoice's reasons: how the customer pays, never how overdue it is today
+        # the next invoice's reasons: how the customer pays, never how overdue it is
+        # today
         self.assertFalse(
             self.partners["reasons"]
             .map(lambda reasons: any(r.code == R.REASON_DAYS_OVERDUE for r in reasons))
@@ -335,6 +341,15 @@ class TestLatePaymentModel(RiskCase):
                 self.model.score_partners(self.frame, AS_OF, invoice_scores=stale)
 
 
+class KnowNothing(LatePaymentModel):
+    """A model whose classifier only knows the portfolio's late rate."""
+
+    def _pipeline(self, cls, x_train, **params):
+        if cls is HistGradientBoostingClassifier:
+            return DummyClassifier(strategy="prior")
+        return super()._pipeline(cls, x_train, **params)
+
+
 @tagged("post_install", "-at_install", "dunning_risk")
 class TestBaselineGuard(RiskCase):
     """The model is checked against each customer's own history before it is used."""
@@ -356,14 +371,8 @@ class TestBaselineGuard(RiskCase):
         self.assertTrue((upcoming.loc[pred.index[late], "expected_days"] > 28).all())
 
     def test_model_that_adds_nothing_is_dropped(self):
-        """A classifier that only knows the portfolio rate: the customers' own history decides."""
-
-        class KnowNothing(LatePaymentModel):
-            def _pipeline(self, cls, x_train, **params):
-                if cls is HistGradientBoostingClassifier:
-                    return DummyClassifier(strategy="prior")
-                return super()._pipeline(cls, x_train, **params)
-
+        """A classifier that only knows the portfolio rate: the customers' own history
+        decides."""
         frame = make_synthetic_history(100, 3000, seed=4)
         model = KnowNothing().fit(frame, AS_OF)
         self.assertIn(
@@ -462,7 +471,8 @@ class TestRobustness(RiskCase):
         self.assertGreater(pred["late_probability"].min(), 0.8)
 
     def test_no_customer_history(self):
-        """One invoice per customer: no history feature has a value; nothing is open at the end."""
+        """One invoice per customer: no history feature has a value; nothing is open at
+        the end."""
         first = self.frame.drop_duplicates("partner_id")
         frame = pd.concat(
             [
@@ -507,7 +517,9 @@ class TestRobustness(RiskCase):
         frame.loc[5, "invoice_id"] = None
         frame.loc[6, "invoice_id"] = frame.loc[7, "invoice_id"]
         report = validate_frame(frame)
-        reasons = dict(zip(report.rejected["row"], report.rejected["reason"]))
+        reasons = dict(
+            zip(report.rejected["row"], report.rejected["reason"], strict=True)
+        )
         self.assertEqual(reasons[0], "due_date before invoice_date")
         self.assertEqual(reasons[1], "negative amount")
         self.assertEqual(reasons[2], "non-finite amount")
@@ -580,7 +592,8 @@ class TestBacktest(RiskCase):
         self.assertTrue((np.diff(rates) > 0).all())
 
     def test_default_start_on_a_short_history(self):
-        """Without a start, a history too short for 300 known outcomes starts at half of those it has."""
+        """Without a start, a history too short for 300 known outcomes starts at half of
+        those it has."""
         short = make_synthetic_history(
             10, 240, seed=5, start="2023-01-01", end="2023-12-31"
         )

@@ -18,7 +18,8 @@ class TestDunningUi(HttpCase):
         cls.policy = cls.company.dunning_policy_id
 
     def _overdue_invoice(self, partner, days_overdue):
-        # dates relative to the day the browser runs: the outcome does not depend on that day
+        # dates relative to the day the browser runs: the outcome does not depend on
+        # that day
         due = fields.Date.today() - timedelta(days=days_overdue)
         invoice = self.env["account.move"].create(
             {

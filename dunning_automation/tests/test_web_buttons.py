@@ -13,8 +13,9 @@ from odoo.addons.mail.tests.common import MockEmail
 
 @tagged("post_install", "-at_install")
 class TestWebButtons(HttpCase, MockEmail):
-    """The addon's buttons called as the web client calls them: ``/web/dataset/call_button``
-    with the ids of the records on screen (none, for a list header button without selection)."""
+    """The addon's buttons called as the web client calls them:
+    ``/web/dataset/call_button`` with the ids of the records on screen (none, for a list
+    header button without selection)."""
 
     @classmethod
     def setUpClass(cls):
@@ -34,7 +35,8 @@ class TestWebButtons(HttpCase, MockEmail):
         )
 
     def test_no_object_button_calls_a_model_method(self):
-        """A ``type="object"`` button passes the record ids: an ``@api.model`` method cannot take them."""
+        """A ``type="object"`` button passes the record ids: an ``@api.model`` method
+        cannot take them."""
         views = self.env["ir.ui.view"].browse(
             self.env["ir.model.data"]
             .search(
@@ -52,7 +54,8 @@ class TestWebButtons(HttpCase, MockEmail):
                 checked.add(f"{view.model}.{button.get('name')}")
                 self.assertFalse(
                     getattr(method, "_api_model", False),
-                    f"{view.model}.{button.get('name')} is called with ids by the button in {view.xml_id}",
+                    f"{view.model}.{button.get('name')} is called with ids by the "
+                    f"button in {view.xml_id}",
                 )
         self.assertIn("dunning.run.action_run_now", checked)
         self.assertIn("dunning.communication.action_retry", checked)
@@ -108,7 +111,8 @@ class TestWebButtons(HttpCase, MockEmail):
         self.assertEqual(communication.mail_id.state, "outgoing")
 
     def test_run_now_tour_and_banners(self):
-        """A company that cannot send: the dunning screens and Settings say so; Run Now works."""
+        """A company that cannot send: the dunning screens and Settings say so; Run Now
+        works."""
         self.company.write({"email": False, "alias_domain_id": False})
         self.company.partner_id.email = False
         runs_before = self.env["dunning.run"].search([])

@@ -6,11 +6,12 @@ from odoo.fields import Command
 
 
 class DunningDisputeCredit(models.TransientModel):
-    """Settle an accepted dispute with a credit note: the whole invoice, an amount or chosen lines.
+    """Settle an accepted dispute with a credit note: the whole invoice, an amount or
+    chosen lines.
 
-    The credit note comes from Odoo's own reversal (``account.move.reversal``), is cut down to
-    what is credited, then posted: Odoo reconciles it with the invoice, whose dunning resumes for
-    what is still due.
+    The credit note comes from Odoo's own reversal (``account.move.reversal``), is cut
+    down to what is credited, then posted: Odoo reconciles it with the invoice, whose
+    dunning resumes for what is still due.
     """
 
     _name = "dunning.dispute.credit"
@@ -33,7 +34,8 @@ class DunningDisputeCredit(models.TransientModel):
     )
     amount = fields.Monetary(
         currency_field="currency_id",
-        help="Total to credit, taxes included: every line of the invoice is credited in proportion.",
+        help="Total to credit, taxes included: every line of the invoice is credited "
+        "in proportion.",
     )
     line_ids = fields.Many2many(
         "account.move.line",
@@ -41,7 +43,7 @@ class DunningDisputeCredit(models.TransientModel):
         domain="[('move_id', '=', move_id), ('display_type', '=', 'product')]",
         help="The invoice lines credited in full.",
     )
-    reason = fields.Char(string="Reason", help="Shown on the credit note.")
+    reason = fields.Char(help="Shown on the credit note.")
 
     @api.model
     def default_get(self, fields_list):
@@ -59,7 +61,8 @@ class DunningDisputeCredit(models.TransientModel):
             if self.currency_id.compare_amounts(self.amount, move.amount_residual) > 0:
                 raise UserError(
                     self.env._(
-                        "The amount to credit cannot exceed what is still due on %(invoice)s.",
+                        "The amount to credit cannot exceed what is still due on "
+                        "%(invoice)s.",
                         invoice=move.name,
                     )
                 )
@@ -75,14 +78,15 @@ class DunningDisputeCredit(models.TransientModel):
         invoice_lines = self.move_id.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
-        # a reversal copies the lines in their order: the n-th line reverses the invoice's n-th
+        # a reversal copies the lines in their order: the n-th line reverses the
+        # invoice's n-th (hence zip's strict: as many lines on both sides)
         credit_lines = credit_note.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
         if self.credit_type == "lines":
             dropped = [
                 credit.id
-                for line, credit in zip(invoice_lines, credit_lines)
+                for line, credit in zip(invoice_lines, credit_lines, strict=True)
                 if line not in self.line_ids
             ]
             credit_note.invoice_line_ids = [
@@ -103,7 +107,8 @@ class DunningDisputeCredit(models.TransientModel):
                 ) / largest.price_total
 
     def action_create_credit_note(self):
-        """Create and post the credit note, accept the dispute with it and open the credit note."""
+        """Create and post the credit note, accept the dispute with it and open the
+        credit note."""
         self.ensure_one()
         self.dispute_id._check_open()
         self._check_credit()

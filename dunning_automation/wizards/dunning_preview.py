@@ -68,7 +68,8 @@ class DunningPreview(models.TransientModel):
 
     @api.model
     def _preview_values(self, company, date):
-        """Plan a run of ``company`` on ``date`` (dry run) and return the wizard's line values."""
+        """Plan a run of ``company`` on ``date`` (dry run) and return the wizard's line
+        values."""
         warning = company._dunning_configuration_problem()
         Planner = self.env["dunning.planner"]
         reminders, skipped = Planner._plan(company, date, dry_run=True)
@@ -158,12 +159,12 @@ class DunningPreviewLine(models.TransientModel):
     )
     currency_id = fields.Many2one(related="preview_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    level_id = fields.Many2one("dunning.level", string="Level", readonly=True)
-    policy_id = fields.Many2one("dunning.policy", string="Policy", readonly=True)
+    level_id = fields.Many2one("dunning.level", readonly=True)
+    policy_id = fields.Many2one("dunning.policy", readonly=True)
     move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     amount_overdue = fields.Monetary(
         string="Overdue", currency_field="currency_id", readonly=True
     )
-    email = fields.Char(string="Email", readonly=True)
+    email = fields.Char(readonly=True)
     will_fail_reason = fields.Char(string="Will Fail Because", readonly=True)
     skip_reason = fields.Char(string="Reason", readonly=True)

@@ -25,7 +25,8 @@ METRIC_FORMATS = (
 
 
 class DunningRiskBacktest(models.TransientModel):
-    """Replay the late-payment model on the company's own history, next to a naive baseline."""
+    """Replay the late-payment model on the company's own history, next to a naive
+    baseline."""
 
     _name = "dunning.risk.backtest"
     _description = "Risk Model Backtest"
@@ -38,14 +39,16 @@ class DunningRiskBacktest(models.TransientModel):
     )
     min_labelled = fields.Integer(
         string="Minimum History",
-        help="The first month tested is the first with this many invoices whose outcome is known. "
-        "Empty: 300, or half of the invoices whose outcome is known on a shorter history.",
+        help="The first month tested is the first with this many invoices whose "
+        "outcome is known. Empty: 300, or half of the invoices whose outcome is known "
+        "on a shorter history.",
     )
     result_html = fields.Html(string="Results", readonly=True, sanitize=False)
     message = fields.Text(readonly=True)
 
     def action_run(self):
-        """Backtest month by month and show the model's metrics next to the baseline's."""
+        """Backtest month by month and show the model's metrics next to the
+        baseline's."""
         self.ensure_one()
         frame = self.env["dunning.risk.scoring"]._invoice_frame(self.company_id)
         rejected = risk.validate_frame(frame).rejected
@@ -82,8 +85,8 @@ class DunningRiskBacktest(models.TransientModel):
 
     def _metrics(self):
         """(summary column, label, number format) of the rows shown."""
-        # the labels apart from the column keys: Odoo's term extractor would take a string that
-        # follows a translated one in the same tuple for a term of its own
+        # the labels apart from the column keys: Odoo's term extractor would take a
+        # string that follows a translated one in the same tuple for a term of its own
         labels = (
             self.env._("Invoices scored"),
             self.env._("ROC AUC (higher is better)"),
@@ -97,11 +100,14 @@ class DunningRiskBacktest(models.TransientModel):
         )
         return [
             (column, label, number_format)
-            for (column, number_format), label in zip(METRIC_FORMATS, labels, strict=True)
+            for (column, number_format), label in zip(
+                METRIC_FORMATS, labels, strict=True
+            )
         ]
 
     def _explanation_html(self, result):
-        """The backtest's outcome in an accounts-receivable manager's words, above the metrics."""
+        """The backtest's outcome in an accounts-receivable manager's words, above the
+        metrics."""
         predictions, summary = result.predictions, result.summary
         high = predictions["model_band"].isin(("high", "critical"))
         low = predictions["model_band"] == "low"
@@ -111,8 +117,9 @@ class DunningRiskBacktest(models.TransientModel):
 
         sentences = [
             self.env._(
-                "%(invoices)s invoices of %(months)s months were each scored the day they were issued, "
-                "from what was known that day, then compared with how they were paid.",
+                "%(invoices)s invoices of %(months)s months were each scored the "
+                "day they were issued, from what was known that day, then compared "
+                "with how they were paid.",
                 invoices=len(predictions),
                 months=int(summary.at["model", "n_folds"]),
             )
@@ -120,7 +127,8 @@ class DunningRiskBacktest(models.TransientModel):
         if high.any():
             sentences.append(
                 self.env._(
-                    "Of the %(count)s invoices scored high risk, %(late)s %% were paid late.",
+                    "Of the %(count)s invoices scored high risk, %(late)s %% were "
+                    "paid late.",
                     count=int(high.sum()),
                     late=pct(predictions.loc[high, "late"].mean()),
                 )
@@ -128,12 +136,14 @@ class DunningRiskBacktest(models.TransientModel):
         if low.any():
             sentences.append(
                 self.env._(
-                    "Of the %(count)s invoices scored low risk, %(late)s %% were paid late.",
+                    "Of the %(count)s invoices scored low risk, %(late)s %% were "
+                    "paid late.",
                     count=int(low.sum()),
                     late=pct(predictions.loc[low, "late"].mean()),
                 )
             )
-        # read before the calls: the translation extractor would take their keys for terms
+        # read before the calls: the translation extractor would take their keys
+        # for terms
         auc, baseline_auc = (
             float(summary.at[method, "auc"]) for method in ("model", "baseline")
         )
@@ -144,8 +154,9 @@ class DunningRiskBacktest(models.TransientModel):
         if math.isfinite(auc):
             sentences.append(
                 self.env._(
-                    "Given one invoice paid late and one paid on time, the model gave the late one the higher "
-                    "risk %(auc)s %% of the time (each customer's own late rate: %(baseline)s %%).",
+                    "Given one invoice paid late and one paid on time, the model "
+                    "gave the late one the higher risk %(auc)s %% of the time (each "
+                    "customer's own late rate: %(baseline)s %%).",
                     auc=pct(auc),
                     baseline=pct(baseline_auc),
                 )
@@ -153,8 +164,8 @@ class DunningRiskBacktest(models.TransientModel):
         if math.isfinite(mae):
             sentences.append(
                 self.env._(
-                    "Expected pay dates were %(days)s days off on average (from each customer's usual delay: "
-                    "%(baseline)s days).",
+                    "Expected pay dates were %(days)s days off on average (from "
+                    "each customer's usual delay: %(baseline)s days).",
                     days=formatLang(self.env, mae, digits=0),
                     baseline=formatLang(self.env, baseline_mae, digits=0),
                 )
@@ -163,8 +174,8 @@ class DunningRiskBacktest(models.TransientModel):
         if fallbacks:
             sentences.append(
                 self.env._(
-                    "In %(count)s of these months the model had too little history and used each customer's "
-                    "own history instead.",
+                    "In %(count)s of these months the model had too little "
+                    "history and used each customer's own history instead.",
                     count=fallbacks,
                 )
             )
@@ -179,7 +190,8 @@ class DunningRiskBacktest(models.TransientModel):
 
         rows = Markup().join(
             Markup(
-                "<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+                "<tr><td>%s</td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td></tr>"
             )
             % (
                 label,
@@ -189,6 +201,7 @@ class DunningRiskBacktest(models.TransientModel):
             for column, label, fmt in self._metrics()
         )
         return Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+            "<table class='table table-sm'><thead><tr><th>%s</th>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead>"
+            "<tbody>%s</tbody></table>"
         ) % (self.env._("Metric"), self.env._("Model"), self.env._("Baseline"), rows)
