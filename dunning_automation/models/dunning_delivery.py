@@ -229,8 +229,8 @@ class DunningDelivery(models.AbstractModel):
     @api.model
     def _retry_due(self, companies):
         """The run's automatic retries: queue transient failures whose wait is over."""
-        # the run's pending writes go first: a conflict of the savepoint's own flush would be
-        # caught below with the transaction left aborted
+        # the run's pending writes go first: a conflict in the savepoint's own flush
+        # would be caught below with the transaction left aborted
         self.env.flush_all()
         try:
             with self.env.cr.savepoint():
