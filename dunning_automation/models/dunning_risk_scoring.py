@@ -299,8 +299,10 @@ class DunningRiskScoring(models.AbstractModel):
             R.REASON_OVERDUE: self.env._(
                 "overdue invoices: %(count)s (%(amount)s in total)"
             ),
-            R.REASON_OPEN_EXPOSURE: self.env._(
-                "%(amount)s already open across %(count)s invoices"
+            # (one, several): chosen on the count
+            R.REASON_OPEN_EXPOSURE: (
+                self.env._("%(amount)s already open on one invoice"),
+                self.env._("%(amount)s already open across %(count)s invoices"),
             ),
             R.REASON_NO_AMOUNT_REFERENCE: self.env._(
                 "no earlier invoice to compare the amount with"
@@ -387,6 +389,8 @@ class DunningRiskScoring(models.AbstractModel):
 
     def _risk_text(self, labels, code, params):
         label = labels.get(code)
+        if isinstance(label, tuple):
+            label = label[(params or {}).get("count") != 1]
         return label % self._risk_params(params or {}) if label else code
 
     def _risk_fallback_text(self, fallback):

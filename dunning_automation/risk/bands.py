@@ -48,8 +48,10 @@ def fit_bands(proba, y, min_band_size):
     critical) on the training scores; while a band holds fewer than
     ``min_band_size`` invoices or its late rate is not above the band below,
     merge it with its lower neighbour (the first band merges upwards); a
-    merged band keeps the lower name.  With too few labels or a single class
-    the fixed thresholds are kept unvalidated.
+    merged band keeps the lower name.  With fewer labels than
+    ``min_band_size`` per band (a small portfolio: merging would collapse the
+    bands into one or two) or a single class, the fixed thresholds on the
+    calibrated probability are kept unvalidated.
     """
     score = np.rint(np.clip(proba, 0, 1) * 100)
     edges, names = list(DEFAULT_BAND_EDGES), list(BAND_NAMES)
@@ -61,7 +63,7 @@ def fit_bands(proba, y, min_band_size):
         with np.errstate(invalid="ignore", divide="ignore"):
             return n, late / n
 
-    validated = len(y) >= 2 * min_band_size and 0 < y.sum() < len(y)
+    validated = len(y) >= len(names) * min_band_size and 0 < y.sum() < len(y)
     while validated and len(names) > 1:
         n, rate = stats()
         small = np.flatnonzero(n < min_band_size)

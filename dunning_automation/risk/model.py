@@ -591,6 +591,10 @@ class LatePaymentModel:
                 "its reasons, for the same frame and date"
             )
         open_scores = invoice_scores.assign(amount=open_rows["amount"].to_numpy())
+        # behaviour: from the invoices paid before as_of only, so that what is
+        # open or overdue today (the priority's business) does not move it
+        paid = history[history["paid_date"] < as_of]
+        open_behaviour = self._score(paid, open_rows, as_of, with_reasons=False)[0]
 
         grouped = history.groupby("partner_id", sort=True)
         term = grouped["payment_term_days"].median()
@@ -607,22 +611,17 @@ class LatePaymentModel:
                 "disputed_date": pd.NaT,
             }
         ).astype({"paid_date": "datetime64[ns]", "disputed_date": "datetime64[ns]"})
-        hyp_scores, px = self._score(history, hypothetical, as_of)
-        px.index = term.index
+        hyp_scores = self._score(paid, hypothetical, as_of)[0]
+        px = build_features(history, hypothetical, as_of).set_axis(term.index)
 
         hyp = hyp_scores.set_axis(term.index)
         # the next invoice weighs its usual amount; amounts of 0 count as 1 so that no
         # weight is 0
         candidates = pd.concat(
             [
-                open_scores[
-                    [
-                        "partner_id",
-                        "behaviour_probability",
-                        "expected_days_late",
-                        "amount",
-                    ]
-                ],
+                open_behaviour[
+                    ["partner_id", "behaviour_probability", "expected_days_late"]
+                ].assign(amount=open_rows["amount"].to_numpy()),
                 pd.DataFrame(
                     {
                         "partner_id": term.index,

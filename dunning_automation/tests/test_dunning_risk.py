@@ -17,6 +17,7 @@ from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
 from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
     PARTNER_RISK_FIELDS as RISK_FIELDS,
 )
+from odoo.addons.dunning_automation.risk import reasons as R
 
 from .common import TODAY, DunningCommon, days
 
@@ -462,6 +463,17 @@ class TestDunningRiskScoring(DunningRiskCommon):
         )
         self.assertIn("historique", note)
         self.assertNotIn("history", note)
+
+    def test_open_exposure_reason_singular_and_plural(self):
+        scoring = self.env["dunning.risk.scoring"]
+        labels = scoring._risk_reason_labels()
+
+        def text(count):
+            params = {"count": count, "amount": 1364}
+            return scoring._risk_text(labels, R.REASON_OPEN_EXPOSURE, params)
+
+        self.assertEqual(text(1), "1,364 already open on one invoice")
+        self.assertEqual(text(3), "1,364 already open across 3 invoices")
 
     def test_writes_do_not_grow_with_customers(self):
         """Scores are written in a fixed number of queries, however many customers and
