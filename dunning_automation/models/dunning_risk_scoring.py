@@ -17,17 +17,8 @@ from ..risk import reasons as R
 
 _logger = logging.getLogger(__name__)
 
-FRAME_COLUMNS = (
-    "invoice_id",
-    "partner_id",
-    "invoice_date",
-    "due_date",
-    "amount",
-    "currency",
-    "paid_date",
-    "country",
-    "disputed_date",
-)
+# the columns the risk package requires, then the optional ones the extraction fills
+FRAME_COLUMNS = (*risk.features.REQUIRED_COLUMNS, "country", "disputed_date")
 PARTNER_RISK_FIELDS = (
     "dunning_risk_score",
     "dunning_risk_band",
