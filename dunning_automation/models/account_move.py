@@ -302,7 +302,7 @@ class AccountMove(models.Model):
                 )
             )
         )
-        # what _dunning_state_on reads, for all the moves at once (else prefetched by 1,000 records)
+        # what _dunning_state_on reads, for all the moves at once
         moves.fetch(
             [
                 "move_type",
