@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command, fields
+
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 # Every test works at this date (never today's): a Monday.
@@ -13,6 +15,33 @@ TODAY = date(2026, 3, 16)
 def days(offset):
     """The date ``offset`` days from TODAY."""
     return TODAY + timedelta(days=offset)
+
+
+def post_overdue_invoice(env, partner, days_overdue, amount=250.0):
+    """Post an invoice of ``partner`` due ``days_overdue`` days before the real today:
+    for the browser tests, whose server runs on the real clock (the outcome does not
+    depend on the day)."""
+    due = fields.Date.today() - timedelta(days=days_overdue)
+    invoice = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": due - timedelta(days=30),
+            "invoice_date_due": due,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": "Service",
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [],
+                    }
+                )
+            ],
+        }
+    )
+    invoice.action_post()
+    return invoice
 
 
 class DunningCommon(AccountTestInvoicingCommon):

@@ -19,7 +19,7 @@ from odoo.addons.dunning_automation.models.dunning_risk_scoring import (
 )
 from odoo.addons.dunning_automation.risk import reasons as R
 
-from .common import TODAY, DunningCommon, days
+from .common import TODAY, DunningCommon, days, post_overdue_invoice
 
 
 class DunningRiskCommon(DunningCommon):
@@ -703,26 +703,7 @@ class TestDunningRiskUi(HttpCase):
                 late.id: [25, 31, 18, 40, 22, 35, 28, 19, 44, 30, 26, 33],
             }
         )
-        due = fields.Date.context_today(late) - timedelta(days=15)
-        overdue = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": late.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Service",
-                            "quantity": 1,
-                            "price_unit": 900.0,
-                            "tax_ids": [],
-                        }
-                    )
-                ],
-            }
-        )
-        overdue.action_post()
+        post_overdue_invoice(self.env, late, 15, amount=900.0)
         late.with_company(company).dunning_risk_date = False
         self.start_tour(
             "/odoo", "dunning_risk_retrain_backtest", login="admin", timeout=300

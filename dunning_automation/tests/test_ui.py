@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from .common import post_overdue_invoice
+
 
 @tagged("post_install", "-at_install")
 class TestDunningUi(HttpCase):
@@ -18,29 +20,7 @@ class TestDunningUi(HttpCase):
         cls.policy = cls.company.dunning_policy_id
 
     def _overdue_invoice(self, partner, days_overdue):
-        # dates relative to the day the browser runs: the outcome does not depend on
-        # that day
-        due = fields.Date.today() - timedelta(days=days_overdue)
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    fields.Command.create(
-                        {
-                            "name": "Service",
-                            "quantity": 1,
-                            "price_unit": 250.0,
-                            "tax_ids": [],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
+        return post_overdue_invoice(self.env, partner, days_overdue)
 
     def test_configure_level(self):
         self.start_tour("/odoo", "dunning_configure_level", login="admin")

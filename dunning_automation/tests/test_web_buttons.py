@@ -1,14 +1,14 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from datetime import timedelta
 
 from lxml import etree
 
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
+
+from .common import post_overdue_invoice
 
 
 @tagged("post_install", "-at_install")
@@ -73,26 +73,7 @@ class TestWebButtons(HttpCase, MockEmail):
         customer = self.env["res.partner"].create(
             {"name": "Retry Customer", "email": "retry@example.com"}
         )
-        due = fields.Date.today() - timedelta(days=10)
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    fields.Command.create(
-                        {
-                            "name": "Service",
-                            "quantity": 1,
-                            "price_unit": 250.0,
-                            "tax_ids": [],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
+        post_overdue_invoice(self.env, customer, 10)
         customer.action_dunning_send_now()
         communication = self.env["dunning.communication"].search(
             [("partner_id", "=", customer.id)]
