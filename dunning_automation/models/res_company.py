@@ -109,9 +109,10 @@ class ResCompany(models.Model):
             )
 
     def _dunning_demo_payment_history(self, days_late_by_partner):
-        """Demo data: a year of monthly invoices per customer, each paid its given days
-        after its due date, then the customers' late-payment risk scored as the weekly
-        scheduled action does.
+        """Demo data: a year of monthly invoices per customer up to last month, each
+        paid its given days after its due date (left open when that day is still to
+        come), then the customers' late-payment risk scored as the weekly scheduled
+        action does.
 
         :param days_late_by_partner: {partner id: [days late of each month's invoice,
             oldest first]}
@@ -131,10 +132,9 @@ class ResCompany(models.Model):
                         "company_id": self.id,
                         "journal_id": journal.id,
                         "partner_id": int(partner_id),
-                        "invoice_date": today
-                        - relativedelta(months=months + 2 - index),
+                        "invoice_date": today - relativedelta(months=months - index),
                         "invoice_date_due": today
-                        - relativedelta(months=months + 1 - index),
+                        - relativedelta(months=months - 1 - index),
                         "invoice_line_ids": [
                             Command.create(
                                 {**product, "price_unit": 800 + 50 * (index % 5)}
@@ -146,6 +146,8 @@ class ResCompany(models.Model):
             )
             invoices.action_post()
             for invoice, late in zip(invoices, days_late, strict=True):
+                if invoice.invoice_date_due + relativedelta(days=late) > today:
+                    continue  # paid in the future: still open today
                 self.env["account.payment.register"].with_context(
                     active_model="account.move", active_ids=invoice.ids
                 ).create(
