@@ -24,7 +24,7 @@ class TestDunningDemo(TransactionCase):
         self.assertEqual(late.dunning_segment, "chronic_late")
         self.assertEqual(slow.dunning_segment, "slow_but_steady")
         self.assertEqual(reliable.dunning_segment, "reliable")
-        self.assertIn("pays 30 days late on average", late.dunning_risk_reasons)
+        self.assertIn("pays 29 days late on average", late.dunning_risk_reasons)
         self.assertGreater(late.dunning_priority, slow.dunning_priority)
 
     def test_demo_bands_follow_payment_behaviour(self):
@@ -46,6 +46,15 @@ class TestDunningDemo(TransactionCase):
         self.assertLess(slow.dunning_risk_score, late.dunning_risk_score)
         self.assertNotEqual(reliable.dunning_risk_band, "critical")
         self.assertGreater(reliable.dunning_priority, 0, "on the worklist all the same")
+        history = [
+            self._demo(f"demo_partner_{name}")
+            for name in ("acme", "bolt", "cedar", "dune", "elm")
+        ]
+        self.assertGreaterEqual(
+            len({partner.dunning_risk_band for partner in history}),
+            3,
+            "the bands separate the customers with a payment history",
+        )
 
     def test_demo_backtest_with_defaults(self):
         """Dunning > Risk Model Backtest, Run Backtest without changing anything."""
