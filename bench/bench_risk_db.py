@@ -28,6 +28,7 @@ from benchlib import (
     FAST_CREATE,
     MODULE,
     PhaseMeter,
+    add_size_arguments,
     create_posted,
     drop,
     environment,
@@ -66,18 +67,7 @@ RECONCILE_BATCH = 500  # invoices reconciled per _reconcile_plan call
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--invoices", type=int, required=True, help="number of posted customer invoices"
-    )
-    parser.add_argument(
-        "--partners", type=int, required=True, help="number of customers"
-    )
-    parser.add_argument(
-        "--db", help="database to create (default: dunning_risk_bench_<invoices>_<pid>)"
-    )
-    parser.add_argument(
-        "--keep-db", action="store_true", help="do not drop the database at the end"
-    )
+    add_size_arguments(parser, "dunning_risk_bench")
     parser.add_argument(
         "--reuse-db",
         action="store_true",

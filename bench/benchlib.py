@@ -37,6 +37,22 @@ FAST_CREATE = {
 # ----------------------------------------------------------------------
 
 
+def add_size_arguments(parser, db_prefix):
+    """The options every benchmark takes: its size and the database it creates."""
+    parser.add_argument(
+        "--invoices", type=int, required=True, help="number of posted customer invoices"
+    )
+    parser.add_argument(
+        "--partners", type=int, required=True, help="number of customers"
+    )
+    parser.add_argument(
+        "--db", help=f"database to create (default: {db_prefix}_<invoices>_<pid>)"
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="do not drop the database at the end"
+    )
+
+
 def odoo_command(odoo_args, addons_path, db, *extra):
     return [
         sys.executable,
