@@ -17,3 +17,4 @@ from . import dunning_risk_scoring
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import ir_qweb

@@ -105,7 +105,7 @@ class MailTemplate(models.Model):
         :return: {communication id: mail.mail}
         """
         template = self.sudo()
-        rendered = template._generate_template(
+        rendered = template.with_context(dunning_batch_render=True)._generate_template(
             communications.ids, DUNNING_RENDERED_FIELDS
         )
         # a company without an address of its own sends from Odoo's fallback, not from
