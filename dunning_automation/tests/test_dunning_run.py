@@ -507,3 +507,37 @@ class TestDunningRun(DunningCommon):
         self.assertIn(
             "payment reminder", self._communications(self.other_customer).subject
         )
+
+    def test_batch_render_compiles_once_per_language(self):
+        """The batch compiles a template once per language, and the amounts it
+        remembers are formatted per currency and language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        self.customer.lang = "en_US"
+        self.other_customer.lang = "fr_FR"
+        third = self._customer("Alder Mills", "ap@alder.example.com", lang="en_US")
+        for partner in (self.customer, self.other_customer, third):
+            self._invoice(partner, days(-8), 1500.0)
+            self._invoice(partner, days(-9), 1500.0, currency_id=eur)
+        self.env.cr.cache.pop("dunning_qweb_compiled", None)
+        self._run()
+        self.assertEqual(
+            len(self.env.cr.cache["dunning_qweb_compiled"]),
+            2,
+            "three emails of one template in two languages: two compilations",
+        )
+        bodies = {
+            partner: str(self._communications(partner).body_html)
+            for partner in (self.customer, self.other_customer, third)
+        }
+        for partner, body in bodies.items():
+            self.assertIn(partner.name, body, "each email its own customer")
+        for partner in (self.customer, third):
+            self.assertIn("$\N{NO-BREAK SPACE}1,500.00", bodies[partner])
+            self.assertIn("1,500.00\N{NO-BREAK SPACE}€", bodies[partner])
+        self.assertIn(
+            "1\N{NO-BREAK SPACE}500,00\N{NO-BREAK SPACE}€", bodies[self.other_customer]
+        )
+        self.assertIn(
+            "$\N{NO-BREAK SPACE}1\N{NO-BREAK SPACE}500,00", bodies[self.other_customer]
+        )
