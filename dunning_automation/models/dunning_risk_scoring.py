@@ -324,6 +324,9 @@ class DunningRiskScoring(models.AbstractModel):
             R.REASON_NO_RISK_FACTOR: self.env._(
                 "no risk factor above the portfolio average"
             ),
+            R.REASON_PORTFOLIO_AVERAGE: self.env._(
+                "no payment history yet: portfolio average (%(rate)s paid late)"
+            ),
         }
 
     def _risk_fallback_labels(self):
@@ -331,8 +334,8 @@ class DunningRiskScoring(models.AbstractModel):
         return {
             FALLBACK_NO_INVOICE: self.env._("no valid posted customer invoice"),
             R.FALLBACK_INSUFFICIENT_DATA: self.env._(
-                "not enough history: %(n_labelled)s invoices paid or overdue, "
-                "%(min_labelled)s needed"
+                "not enough history: %(n_labelled)s invoices due more than "
+                "%(censor_days)s days ago, %(min_labelled)s needed"
             ),
             R.FALLBACK_NO_LATE: self.env._("no invoice was ever paid late"),
             R.FALLBACK_ALL_LATE: self.env._(
@@ -349,8 +352,8 @@ class DunningRiskScoring(models.AbstractModel):
             ),
             R.FALLBACK_CANNOT_CHECK: self.env._(
                 "too few recent invoices to check the model on: %(n_valid)s, of which "
-                "%(n_late)s late (%(min_per_class)s late and %(min_per_class)s on time "
-                "needed)"
+                "%(n_late)s late (%(min_valid)s needed, at least %(min_per_class)s "
+                "late and %(min_per_class)s on time)"
             ),
             R.FALLBACK_MODEL_ADDS_NOTHING: self.env._(
                 "on the %(n_valid)s most recent invoices the model added nothing to "

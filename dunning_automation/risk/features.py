@@ -35,6 +35,7 @@ LAST_FEW = 3
 RECENT_HALFLIFE = 3.0
 RECENT_DAYS = 90
 OVERDUE_BUCKET_DAYS = 30
+CENSOR_DAYS = 15
 
 NUMERIC_FEATURES = (
     "hist_paid_count",
@@ -214,7 +215,7 @@ def validate_frame(frame):
     return ValidationReport(clean=clean, rejected=rejected, has_country=has_country)
 
 
-def known_outcomes(clean, as_of):
+def known_outcomes(clean, as_of, censor_days=0):
     """Label the invoices whose lateness is known at ``as_of``.
 
     Paid before ``as_of``: the outcome is final (``late`` = paid after the due
@@ -223,10 +224,20 @@ def known_outcomes(clean, as_of):
     *also when already paid* -- keeping only the early payers among the
     not-yet-due invoices would bias the labels toward on-time.  So exactly
     the invoices due before ``as_of`` are labelled (all issued before it).
-    Returns them with ``late`` (0/1) and ``days_late`` (signed days).
+
+    ``censor_days`` is the censoring rule of training: only invoices due
+    more than that many days before ``as_of`` are labelled, paid or not.  Of an
+    invoice due a few days ago and still open it is known that it is late,
+    not how late (``days_late`` grows every day), and the freshest invoices
+    are those overdue today, the collection priority's business: a model
+    calibrated on them reads "overdue now" as "pays late".  Cutting on the due
+    date alone, never on the outcome, keeps the on-time/late mix of what is
+    kept unbiased (dropping only the open ones would favour early payers).
+    Returns the labelled invoices with ``late`` (0/1) and ``days_late``
+    (signed days).
     """
     as_of = pd.Timestamp(as_of)
-    hist = clean[clean["due_date"] < as_of]
+    hist = clean[clean["due_date"] < as_of - pd.Timedelta(days=censor_days)]
     paid = hist["paid_date"].notna() & (hist["paid_date"] < as_of)
     out = hist.copy()
     days = np.where(

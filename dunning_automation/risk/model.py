@@ -21,7 +21,13 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from . import reasons as R
 from .bands import fit_bands
-from .features import NUMERIC_FEATURES, build_features, known_outcomes, validate_frame
+from .features import (
+    CENSOR_DAYS,
+    NUMERIC_FEATURES,
+    build_features,
+    known_outcomes,
+    validate_frame,
+)
 from .segments import assign_segments
 
 _logger = logging.getLogger(__name__)
@@ -86,6 +92,7 @@ class LatePaymentModel:
         min_band_size=20,
         max_iter=300,
         n_segments=4,
+        censor_days=CENSOR_DAYS,
         random_state=0,
     ):
         self.min_labelled = min_labelled
@@ -94,6 +101,7 @@ class LatePaymentModel:
         self.min_band_size = min_band_size
         self.max_iter = max_iter
         self.n_segments = n_segments
+        self.censor_days = censor_days
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -105,7 +113,7 @@ class LatePaymentModel:
         clean = report.clean[report.clean["invoice_date"] < as_of].reset_index(
             drop=True
         )
-        labelled = known_outcomes(clean, as_of)
+        labelled = known_outcomes(clean, as_of, self.censor_days)
         labelled = (
             labelled.assign(_key=labelled["invoice_id"].astype(str))
             .sort_values(["invoice_date", "_key"], kind="stable")
@@ -170,7 +178,11 @@ class LatePaymentModel:
         if n < self.min_labelled:
             return R.Reason(
                 R.FALLBACK_INSUFFICIENT_DATA,
-                {"n_labelled": n, "min_labelled": self.min_labelled},
+                {
+                    "n_labelled": n,
+                    "min_labelled": self.min_labelled,
+                    "censor_days": self.censor_days,
+                },
             )
         if n_late == 0:
             return R.Reason(R.FALLBACK_NO_LATE)
@@ -209,12 +221,17 @@ class LatePaymentModel:
             else np.array([], dtype=int)
         )
         n_late = int(y[recent].sum())
-        if min(n_late, len(recent) - n_late) < max(2, self.min_per_class):
+        # a calibration learnt on a handful of invoices would follow whoever is late
+        # in them: below min_labelled the customers' own history is used as is
+        if len(recent) < self.min_labelled or min(n_late, len(recent) - n_late) < max(
+            2, self.min_per_class
+        ):
             return R.Reason(
                 R.FALLBACK_CANNOT_CHECK,
                 {
                     "n_valid": len(recent),
                     "n_late": n_late,
+                    "min_valid": self.min_labelled,
                     "min_per_class": self.min_per_class,
                 },
             )
@@ -565,7 +582,9 @@ class LatePaymentModel:
         ``expected_days_late`` and a next invoice issued on ``as_of`` (its
         usual amount and terms).  An invoice already overdue counts with what
         the behaviour says, not as certain: how overdue the customer is today
-        is for the collection priority, not for the score.  Columns:
+        is for the collection priority, not for the score.  A customer without
+        any paid invoice gets the portfolio late rate (``base_rate_``) and the
+        reason ``REASON_PORTFOLIO_AVERAGE``.  Columns:
         ``risk_score`` (0-100), ``risk_band`` (code), ``late_probability``,
         ``expected_days_late``, ``segment`` (code), ``reasons`` (of the next
         invoice: the behaviour, :class:`~.reasons.Reason` lists),
@@ -647,6 +666,10 @@ class LatePaymentModel:
         out["late_probability"] = (sums["behaviour_probability"] / sums["w"]).reindex(
             out.index
         )
+        # nothing paid yet, nothing known of how it pays: the portfolio's late rate,
+        # not whatever the model extrapolates from amounts and terms
+        no_history = px["hist_paid_count"].to_numpy() == 0
+        out.loc[no_history, "late_probability"] = self.base_rate_
         out["risk_score"] = np.rint(out["late_probability"] * 100).astype(int)
         out["risk_band"] = self.band_of(out["risk_score"])
         out["expected_days_late"] = (
@@ -655,7 +678,13 @@ class LatePaymentModel:
         out["segment"], self.segments_ = assign_segments(
             px, self.n_segments, self.random_state
         )
-        out["reasons"] = hyp["reasons"]
+        portfolio = R.Reason(
+            R.REASON_PORTFOLIO_AVERAGE, {"rate": round(float(self.base_rate_), 2)}
+        )
+        out["reasons"] = [
+            [portfolio] if new else reasons
+            for new, reasons in zip(no_history, hyp["reasons"], strict=True)
+        ]
         with np.errstate(invalid="ignore", divide="ignore"):
             out["late_rate_history"] = px["hist_late_count"] / px["hist_paid_count"]
         out["n_paid_invoices"] = px["hist_paid_count"].astype(int)

@@ -42,16 +42,20 @@ REASON_DISPUTED = "disputed"
 REASON_DISPUTE_HISTORY = "dispute_history"  # count
 REASON_COUNTRY = "country"  # country
 REASON_CLOSE_TO_PORTFOLIO = "close_to_portfolio"  # rate (0-1)
+# a customer without any paid invoice: its score is the portfolio late rate
+REASON_PORTFOLIO_AVERAGE = "portfolio_average"  # rate (0-1)
 REASON_NO_RISK_FACTOR = "no_risk_factor"
 
 # Why the model fell back to each customer's own history.
-FALLBACK_INSUFFICIENT_DATA = "insufficient_data"  # n_labelled, min_labelled
+FALLBACK_INSUFFICIENT_DATA = (
+    "insufficient_data"  # n_labelled, min_labelled, censor_days
+)
 FALLBACK_NO_LATE = "no_late_payment"
 FALLBACK_ALL_LATE = "all_late"
 FALLBACK_FEW_LATE = "few_late"  # count, min_per_class
 FALLBACK_FEW_ON_TIME = "few_on_time"  # count, min_per_class
 FALLBACK_SINGLE_CUSTOMER = "single_customer"
-FALLBACK_CANNOT_CHECK = "cannot_check"  # n_valid, n_late, min_per_class
+FALLBACK_CANNOT_CHECK = "cannot_check"  # n_valid, n_late, min_valid, min_per_class
 FALLBACK_MODEL_ADDS_NOTHING = "model_adds_nothing"  # n_valid
 FALLBACK_BASELINE_BETTER = "baseline_better"  # n_valid, baseline_brier, model_brier
 

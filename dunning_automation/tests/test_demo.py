@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import TransactionCase, tagged
 
+from .. import engine
+
 
 @tagged("post_install", "-at_install")
 class TestDunningDemo(TransactionCase):
@@ -24,7 +26,7 @@ class TestDunningDemo(TransactionCase):
         self.assertEqual(late.dunning_segment, "chronic_late")
         self.assertEqual(slow.dunning_segment, "slow_but_steady")
         self.assertEqual(reliable.dunning_segment, "reliable")
-        self.assertIn("pays 29 days late on average", late.dunning_risk_reasons)
+        self.assertIn("paid 10 of its last 10 invoices late", late.dunning_risk_reasons)
         self.assertGreater(late.dunning_priority, slow.dunning_priority)
 
     def test_demo_bands_follow_payment_behaviour(self):
@@ -55,6 +57,62 @@ class TestDunningDemo(TransactionCase):
             3,
             "the bands separate the customers with a payment history",
         )
+
+    def test_demo_band_of_each_customer(self):
+        """Each demo customer's band says how it pays, whatever is overdue today.
+
+        Elm always pays early and Acme Retail paid 1 of 12 invoices late, by a day
+        (both have invoices overdue today); Bolt pays a month late, Cedar 7 of 11 late.
+        A customer without any paid invoice reads the portfolio average, never
+        critical for lack of history.
+        """
+        bands = ["low", "medium", "high", "critical"]
+        expected = {
+            "elm": ("low", "medium"),
+            "acme": ("low", "medium"),
+            "dune": ("low", "medium", "high"),
+            "cedar": ("high", "critical"),
+            "bolt": ("high", "critical"),
+        }
+        for name, allowed in expected.items():
+            partner = self._demo(f"demo_partner_{name}")
+            self.assertIn(partner.dunning_risk_band, allowed, partner.name)
+        acme = self._demo("demo_partner_acme")
+        self.assertTrue(acme.dunning_amount_overdue, "Acme Retail is overdue today")
+        self.assertEqual(acme.dunning_segment, "reliable")
+        company = self.env.ref("base.main_company")
+        scored = (
+            self.env["res.partner"]
+            .with_company(company)
+            .search([("dunning_risk_date", "!=", False)])
+        )
+        paid = self.env["account.move"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", engine.PAID_PAYMENT_STATES),
+            ],
+            ["commercial_partner_id"],
+        )
+        without_history = scored - self.env["res.partner"].union(
+            *(partner for (partner,) in paid)
+        )
+        self.assertTrue(without_history, "the demo has customers at the first stage")
+        for partner in without_history:
+            self.assertIn(
+                "no payment history yet: portfolio average",
+                partner.dunning_risk_reasons,
+                partner.name,
+            )
+            self.assertLess(
+                bands.index(partner.dunning_risk_band),
+                bands.index("critical"),
+                partner.name,
+            )
+            self.assertLess(
+                partner.dunning_risk_score,
+                self._demo("demo_partner_bolt").dunning_risk_score,
+            )
 
     def test_demo_backtest_with_defaults(self):
         """Dunning > Risk Model Backtest, Run Backtest without changing anything."""

@@ -438,7 +438,10 @@ class TestRobustness(RiskCase):
         )
         self.assertEqual(
             model.fallback_reason_,
-            (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}),
+            (
+                R.FALLBACK_INSUFFICIENT_DATA,
+                {"n_labelled": 0, "min_labelled": 30, "censor_days": 15},
+            ),
         )
         self.assertTrue(np.allclose(pred["late_probability"], 0.5))
 
@@ -450,7 +453,10 @@ class TestRobustness(RiskCase):
         )
         self.assertEqual(
             model.fallback_reason_,
-            (R.FALLBACK_INSUFFICIENT_DATA, {"n_labelled": 0, "min_labelled": 30}),
+            (
+                R.FALLBACK_INSUFFICIENT_DATA,
+                {"n_labelled": 0, "min_labelled": 30, "censor_days": 15},
+            ),
         )
         as_of = frame["invoice_date"].max()
         _assert_no_nan(self, model.predict(frame, as_of))
