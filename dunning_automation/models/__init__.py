@@ -17,3 +17,6 @@ from . import dunning_risk_scoring
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import dunning_level_variant
+from . import dunning_level_experiment
+from . import dunning_delivery_experiment
