@@ -19,6 +19,7 @@
         # Security
         "security/dunning_security.xml",
         "security/ir.model.access.csv",
+        "security/dunning_report_security.xml",
         # Data
         "data/mail_template_data.xml",
         "data/dunning_statement_link_data.xml",
@@ -37,6 +38,10 @@
         "views/portal_templates.xml",
         # Reports
         "report/dunning_statement_report.xml",
+        "report/dunning_report_aging_views.xml",
+        "report/dunning_report_effectiveness_views.xml",
+        "views/dunning_level_experiment_views.xml",
+        "views/dunning_dashboard_views.xml",
         # Wizards
         "wizards/dunning_preview_views.xml",
         "wizards/dunning_pause_views.xml",
@@ -51,6 +56,7 @@
     "assets": {
         "web.assets_backend": [
             "dunning_automation/static/src/views/*",
+            "dunning_automation/static/src/dashboard/*",
         ],
         "web.assets_tests": [
             "dunning_automation/static/tests/tours/*.js",

@@ -18,3 +18,6 @@ from . import mail_mail
 from . import mail_template
 from . import mail_thread
 from . import ir_qweb
+from . import dunning_level_variant
+from . import dunning_level_experiment
+from . import dunning_delivery_experiment

@@ -117,6 +117,7 @@ class DunningCommunication(models.Model):
             ("failed", "Failed"),
             ("bounced", "Bounced"),
             ("withdrawn", "Withdrawn"),
+            ("held_out", "Held Out"),
         ],
         required=True,
         default="queued",
@@ -150,6 +151,17 @@ class DunningCommunication(models.Model):
     chain_index = fields.Integer(readonly=True, copy=False)
     hash_previous = fields.Char(readonly=True, copy=False)
     hash = fields.Char(readonly=True, copy=False)
+    # experiments (dunning.level's hold-out and variants): the arm this reminder fell in
+    arm = fields.Selection(
+        [("holdout", "Held Out"), ("treatment", "Sent")],
+        readonly=True,
+        index="btree_not_null",
+        help="Held out: kept out of the message by the level's experiment (nothing "
+        "sent), to measure what the message earns.",
+    )
+    variant_id = fields.Many2one(
+        "dunning.level.variant", readonly=True, index="btree_not_null"
+    )
 
     _idempotency_key_uniq = models.Constraint(
         "UNIQUE(idempotency_key)",
@@ -288,6 +300,7 @@ class DunningCommunication(models.Model):
                     if self.totals
                     else []
                 ),
+                *([[self.arm, self.variant_id.id or 0]] if self.arm else []),
             ],
             ensure_ascii=False,
             separators=(",", ":"),

@@ -17,3 +17,8 @@ from . import test_dunning_risk
 from . import test_demo
 from . import test_i18n
 from . import test_manifest
+from . import test_analytics_kpi
+from . import test_dunning_report
+from . import test_analytics_experiment
+from . import test_dunning_experiment
+from . import test_dunning_dashboard
