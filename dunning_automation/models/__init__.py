@@ -17,3 +17,5 @@ from . import dunning_risk_scoring
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import payment_token
+from . import dunning_payment_attempt
