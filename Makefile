@@ -5,7 +5,7 @@ PYTHON ?= scripts/python
 DB ?= dunning
 HTTP_PORT ?= 8069
 
-.PHONY: help deps run test lint bench bench-risk bench-portal stop-db pot readme
+.PHONY: help deps run test lint bench bench-risk bench-portal stop-db pot readme bench-payment
 
 help:
 	@echo "make run    install what is missing, create database '$(DB)' with demo data, serve http://localhost:$(HTTP_PORT)"
@@ -46,3 +46,6 @@ readme:
 
 stop-db:
 	@scripts/pg.sh stop
+
+bench-payment:
+	@python3 bench/bench_payment_retry.py

@@ -25,6 +25,7 @@
         "data/dunning_statement_link_data.xml",
         "data/dunning_policy_data.xml",
         "data/ir_cron_data.xml",
+        "data/dunning_payment_data.xml",
         # Views
         "views/dunning_policy_views.xml",
         "views/dunning_level_views.xml",
@@ -36,6 +37,7 @@
         "views/dunning_promise_views.xml",
         "views/dunning_dispute_views.xml",
         "views/portal_templates.xml",
+        "views/dunning_payment_attempt_views.xml",
         # Reports
         "report/dunning_statement_report.xml",
         "report/dunning_report_aging_views.xml",

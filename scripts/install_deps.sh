@@ -23,3 +23,10 @@ if [ "$installed" != "$top/dunning_automation/__init__.py" ] \
     echo "Installing the addon and its Python dependencies into $venv (pip install -e .)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$top"
 fi
+# OCA's contract 19.0, for the bridge addon dunning_automation_contract: without its
+# dependencies (pip would pull a second Odoo), which are all Odoo's own addons.
+if ! "$venv/bin/python" -m pip show --quiet odoo-addon-contract >/dev/null 2>&1; then
+    echo "Installing OCA's contract 19.0 into $venv (pip install --no-deps)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        "odoo-addon-contract>=19.0,<19.1"
+fi

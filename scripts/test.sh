@@ -25,7 +25,8 @@ trap cleanup EXIT
 echo "Installing dunning_automation (with demo data) and running its tests on database $db; log: $log"
 # shellcheck disable=SC2086
 scripts/python -m odoo $db_opts --http-interface=127.0.0.1 -d "$db" --addons-path="$top" --with-demo \
-    -i dunning_automation,payment_demo --test-enable --test-tags="${TAGS:-/dunning_automation}" \
+    -i dunning_automation,payment_demo,dunning_automation_contract --test-enable \
+    --test-tags="${TAGS:-/dunning_automation,/dunning_automation_contract}" \
     --http-port="${DUNNING_TEST_HTTP_PORT:-18069}" --workers=0 --max-cron-threads=0 \
     --log-level=info --log-handler=odoo.tests:INFO >>"$log" 2>&1
 odoo_rc=$?

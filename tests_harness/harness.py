@@ -324,6 +324,9 @@ def main(argv):
         harness.scenario_concurrent_runs()
         harness.scenario_killed_process()
         harness.scenario_mail_server_down()
+        from .payment import PaymentScenarios  # noqa: PLC0415 - imports this module
+
+        PaymentScenarios(harness).run()
     except Exception:  # noqa: BLE001 - any set-up failure is a failed harness
         traceback.print_exc()
         harness.results.append(False)

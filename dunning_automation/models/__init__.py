@@ -21,3 +21,5 @@ from . import ir_qweb
 from . import dunning_level_variant
 from . import dunning_level_experiment
 from . import dunning_delivery_experiment
+from . import payment_token
+from . import dunning_payment_attempt

@@ -61,9 +61,24 @@ class AccountMove(models.Model):
             ("dispute", "Dispute"),
             ("promise", "Promise to Pay"),
             ("manual", "Manual"),
+            ("payment_retry", "Payment Retry"),
         ],
         copy=False,
         tracking=True,
+    )
+    dunning_payment_attempt_ids = fields.One2many(
+        "dunning.payment.attempt",
+        "invoice_id",
+        string="Automatic Charges",
+        readonly=True,
+    )
+    dunning_suspended = fields.Boolean(
+        string="Service Suspended",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The service this invoice pays for is suspended until it is paid (policy "
+        "option after failed automatic charges).",
     )
     dunning_communication_line_ids = fields.One2many(
         "dunning.communication.line", "move_id", string="Dunning History", readonly=True
@@ -245,6 +260,30 @@ class AccountMove(models.Model):
             author_id=author.id if author else None,
             attachment_ids=attachments.ids if attachments else False,
         )
+
+    def _dunning_suspend_service(self):
+        """Suspend the service of these invoices: the hook other modules follow
+        (override it, or set a server action on the policy), called once per invoice."""
+        self.write({"dunning_suspended": True})
+        self._dunning_run_service_action("suspend_action_id")
+
+    def _dunning_resume_service(self):
+        """Resume the service of these paid invoices (the inverse hook)."""
+        self.write({"dunning_suspended": False})
+        self._dunning_run_service_action("resume_action_id")
+
+    def _dunning_run_service_action(self, field_name):
+        Attempt = self.env["dunning.payment.attempt"]
+        by_action = defaultdict(lambda: self.browse())
+        for move in self:
+            by_action[Attempt._policy_of(move)[field_name]] |= move
+        for action, moves in by_action.items():
+            if action:
+                action.with_context(
+                    active_model="account.move",
+                    active_ids=moves.ids,
+                    active_id=moves[:1].id,
+                ).run()
 
     # ------------------------------------------------------------------
     # HELPERS FOR THE RUN

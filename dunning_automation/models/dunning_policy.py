@@ -5,7 +5,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .. import engine
+from .. import engine, payment_retry
 from .res_partner import RISK_BANDS, RISK_SEGMENTS
 
 
@@ -96,6 +96,43 @@ class DunningPolicy(models.Model):
         "this policy (with a risk band too: customers of both).",
     )
     level_count = fields.Integer(compute="_compute_level_count")
+    auto_charge = fields.Boolean(
+        string="Charge Saved Payment Methods",
+        help="Invoices of customers with a saved payment method are charged "
+        "automatically; failed charges are retried, then dunned.",
+    )
+    auto_charge_on = fields.Selection(
+        [("due_date", "On the due date"), ("invoice_date", "On the invoice date")],
+        string="Charge",
+        required=True,
+        default="due_date",
+    )
+    retry_days = fields.Char(
+        string="Retry After (days)",
+        required=True,
+        default="1,3,5,7",
+        help="Days after the first charge on which a soft decline (insufficient funds, "
+        "processing error) is tried again, at the hour the customer usually pays. A "
+        "hard decline is not retried.",
+    )
+    suspend_after_days = fields.Integer(
+        string="Suspend Service After (days)",
+        help="Days after the first failed automatic charge of an invoice on which its "
+        "service is suspended (resumed once the invoice is paid); never when 0.",
+    )
+    suspend_action_id = fields.Many2one(
+        "ir.actions.server",
+        string="Suspension Action",
+        domain="[('model_id.model', '=', 'account.move')]",
+        help="Run on the invoices whose service is suspended, for modules without "
+        "their own bridge.",
+    )
+    resume_action_id = fields.Many2one(
+        "ir.actions.server",
+        string="Resumption Action",
+        domain="[('model_id.model', '=', 'account.move')]",
+        help="Run on the suspended invoices once they are paid.",
+    )
 
     @api.depends("level_ids")
     def _compute_level_count(self):
@@ -107,6 +144,24 @@ class DunningPolicy(models.Model):
         "max_promises_in_row > 0)",
         "Promise delays and counts must be positive.",
     )
+
+    _suspend_after_days_positive = models.Constraint(
+        "CHECK(suspend_after_days >= 0)", "Suspension days cannot be negative."
+    )
+
+    @api.constrains("retry_days")
+    def _check_retry_days(self):
+        for policy in self:
+            try:
+                payment_retry.parse_retry_days(policy.retry_days)
+            except ValueError:
+                raise ValidationError(
+                    self.env._(
+                        "Retry days must be increasing positive numbers separated by "
+                        "commas, e.g. 1,3,5,7 (not %(value)s).",
+                        value=policy.retry_days,
+                    )
+                ) from None
 
     @api.constrains("active", "level_ids")
     def _check_active_policy_has_levels(self):
@@ -123,6 +178,10 @@ class DunningPolicy(models.Model):
     # ------------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------------
+
+    def _retry_days(self):
+        self.ensure_one()
+        return payment_retry.parse_retry_days(self.retry_days)
 
     def _engine_levels(self):
         """The policy's levels as the rule engine sees them, in sequence order."""

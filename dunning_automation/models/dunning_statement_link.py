@@ -65,11 +65,12 @@ class ResPartner(models.Model):
             "token": self._dunning_statement_token(company, expires),
         }
 
-    def _dunning_statement_url(self, company, from_date):
-        """The absolute URL of a fresh statement link."""
+    def _dunning_statement_url(self, company, from_date, path=STATEMENT_PATH):
+        """The absolute URL of a fresh statement link (or of another page the link
+        opens: ``path``)."""
         self.ensure_one()
         query = self._dunning_statement_query(company, from_date)
-        return f"{company.get_base_url()}{STATEMENT_PATH}?{urlencode(query)}"
+        return f"{company.get_base_url()}{path}?{urlencode(query)}"
 
     @api.model
     def _dunning_statement_access(self, company_id, partner_id, expires, token):

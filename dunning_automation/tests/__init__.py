@@ -22,3 +22,5 @@ from . import test_dunning_report
 from . import test_analytics_experiment
 from . import test_dunning_experiment
 from . import test_dunning_dashboard
+from . import test_payment_attempt
+from . import test_payment_retry

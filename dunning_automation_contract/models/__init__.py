@@ -1,0 +1,2 @@
+from . import contract_contract
+from . import account_move
