@@ -20,6 +20,7 @@ _SUMMARY_FORMAT = {
     "brier": "{:.4f}",
     "log_loss": "{:.4f}",
     "pay_date_mae_days": "{:.1f}",
+    "top_20_late_share": "{:.1%}",
 }
 
 

@@ -16,6 +16,9 @@ from .model import PROB_FLOOR, LatePaymentModel
 _logger = logging.getLogger(__name__)
 
 METHODS = ("model", "baseline")
+# the riskiest share of the scored invoices whose late rate is reported (the collectors'
+# call list)
+TOP_SHARE = 0.2
 # Known outcomes before the first fold, unless the history is too short for it.
 DEFAULT_MIN_LABELLED = 300
 
@@ -25,7 +28,9 @@ class BacktestResult:
     """Backtest output.
 
     ``summary``: one row per method (model, baseline) with ``n_invoices``,
-    ``auc``, ``brier``, ``log_loss``, ``pay_date_mae_days`` and
+    ``auc``, ``brier``, ``log_loss``, ``pay_date_mae_days``,
+    ``top_20_late_share`` (share of late invoices among the 20 % scored
+    highest) and
     ``late_rate_<band>`` / ``n_<band>`` over all folds pooled.  ``folds``: one
     row per fold date with the same metrics prefixed ``model_`` /
     ``baseline_``.  ``predictions``: every scored invoice with both methods'
@@ -55,8 +60,18 @@ class BacktestResult:
         }
 
 
+def _top_late_share(y, proba):
+    """Share of late invoices among the ``TOP_SHARE`` highest scored (ties in the
+    given order)."""
+    n_top = int(np.ceil(TOP_SHARE * len(y)))
+    if not n_top:
+        return np.nan
+    return float(np.asarray(y)[np.argsort(-proba, kind="stable")[:n_top]].mean())
+
+
 def _metrics(y, proba, pay_error, bands):
-    """AUC, Brier, log loss, pay-date MAE and late rate per band."""
+    """AUC, Brier, log loss, pay-date MAE, late share of the top scored and late
+    rate per band."""
     p = np.clip(proba, PROB_FLOOR, 1 - PROB_FLOOR)
     two_classes = len(np.unique(y)) == 2
     out = {
@@ -67,6 +82,7 @@ def _metrics(y, proba, pay_error, bands):
         "pay_date_mae_days": float(np.nanmean(pay_error))
         if np.isfinite(pay_error).any()
         else np.nan,
+        "top_20_late_share": _top_late_share(y, p),
     }
     for band in BAND_NAMES:
         mask = bands == band

@@ -30,6 +30,8 @@ from odoo.addons.dunning_automation.risk import (
 )
 from odoo.addons.dunning_automation.risk import reasons as R
 from odoo.addons.dunning_automation.risk.__main__ import main as risk_cli
+from odoo.addons.dunning_automation.risk.backtest import _top_late_share
+from odoo.addons.dunning_automation.risk.features import build_features
 
 AS_OF = pd.Timestamp("2024-07-01")
 SEGMENTS = set(SEGMENT_CODES)
@@ -574,6 +576,7 @@ class TestBacktest(RiskCase):
             "pay_date_mae_days",
             "late_rate_low",
             "n_low",
+            "top_20_late_share",
         ):
             self.assertIn(col, summary.columns)
         self.assertFalse(
@@ -590,6 +593,14 @@ class TestBacktest(RiskCase):
         )
         self.assertGreater(summary.loc["model", "auc"], summary.loc["baseline", "auc"])
         self.assertGreater(summary.loc["model", "auc"], 0.8)
+        self.assertGreaterEqual(
+            summary.loc["model", "top_20_late_share"],
+            summary.loc["baseline", "top_20_late_share"],
+        )
+        self.assertGreater(
+            summary.loc["model", "top_20_late_share"],
+            self.result.predictions["late"].mean(),
+        )
         rates = (
             summary.loc["model", [f"late_rate_{b}" for b in BAND_NAMES]]
             .dropna()
@@ -666,3 +677,83 @@ class TestBacktest(RiskCase):
             )
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn("Late-payment backtest: model vs baseline", done.stdout)
+
+
+@tagged("post_install", "-at_install", "dunning_risk")
+class TestCensoringAndResolvedHistory(RiskCase):
+    """What is known on the scoring day: past-due open invoices are late, recently
+    due ones are kept out of training by their due date only."""
+
+    def _frame(self):
+        # customer C: two invoices paid on time, two past due and still open on
+        # 2024-03-01; all paid late afterwards
+        issued = pd.to_datetime(
+            ["2023-10-01", "2023-11-01", "2024-01-01", "2024-01-10"]
+        )
+        return validate_frame(
+            pd.DataFrame(
+                {
+                    "invoice_id": ["A", "B", "C", "D"],
+                    "partner_id": "C",
+                    "invoice_date": issued,
+                    "due_date": issued + pd.Timedelta(days=30),
+                    "amount": 100.0,
+                    "currency": "EUR",
+                    "paid_date": pd.to_datetime(
+                        ["2023-10-30", "2023-11-29", "2024-04-01", "2024-04-01"]
+                    ),
+                }
+            )
+        ).clean
+
+    def test_resolved_late_rate_counts_past_due_open_invoices(self):
+        clean = self._frame()
+        as_of = pd.Timestamp("2024-03-01")
+        row = clean.iloc[[0]].assign(invoice_id="NEXT", invoice_date=as_of)
+        x = build_features(clean, row, as_of).iloc[0]
+        self.assertEqual(x["hist_late_share"], 0.0, "paid ones: on time")
+        self.assertEqual(x["overdue_count"], 2)
+        self.assertEqual(x["known_late_share"], 0.5, "2 of 4 known late that day")
+        # what happens after the scoring day changes nothing
+        later = clean.copy()
+        later.loc[2:, "paid_date"] = pd.Timestamp("2024-03-05")
+        pd.testing.assert_series_equal(build_features(later, row, as_of).iloc[0], x)
+
+    def test_censoring_cuts_on_the_due_date_not_the_outcome(self):
+        """On an out-of-time split: the labels kept at the training date are the
+        final outcomes of those invoices; keeping only what was paid (dropping
+        the open ones) would show a late rate below the one that followed."""
+        frame = validate_frame(make_synthetic_history(80, 3000, seed=7)).clean
+        as_of = pd.Timestamp("2024-07-01")
+        final = known_outcomes(frame, frame["paid_date"].max() + pd.Timedelta(days=1))
+        final = final.set_index("invoice_id")["late"]
+        for censor_days in (0, 15):
+            kept = known_outcomes(frame, as_of, censor_days).set_index("invoice_id")
+            self.assertTrue(
+                (kept["due_date"] < as_of - pd.Timedelta(days=censor_days)).all()
+            )
+            pd.testing.assert_series_equal(
+                kept["late"], final.loc[kept.index], check_names=False
+            )
+        recent = frame[
+            (frame["due_date"] >= as_of - pd.Timedelta(days=60))
+            & (frame["due_date"] < as_of)
+        ]
+        paid_only = recent[recent["paid_date"] < as_of]
+        paid_only_rate = (paid_only["paid_date"] > paid_only["due_date"]).mean()
+        self.assertLess(paid_only_rate, final.loc[recent["invoice_id"]].mean() - 0.05)
+        excluded = known_outcomes(frame, as_of).index.difference(
+            known_outcomes(frame, as_of, 15).index
+        )
+        self.assertTrue(len(excluded), "the last 15 days of due dates are left out")
+        model = LatePaymentModel().fit(frame, as_of)
+        self.assertEqual(
+            model.n_labelled_,
+            len(known_outcomes(frame[frame["invoice_date"] < as_of], as_of, 15)),
+        )
+
+    def test_top_scored_late_share(self):
+        y = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 1])
+        proba = np.array([0.9, 0.8, 0.7, 0.1, 0.2, 0.3, 0.1, 0.1, 0.1, 0.05])
+        self.assertEqual(_top_late_share(y, proba), 0.5, "the top 2 of 10")
+        self.assertTrue(np.isnan(_top_late_share(y[:0], proba[:0])))

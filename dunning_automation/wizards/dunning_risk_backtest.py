@@ -17,6 +17,7 @@ METRIC_FORMATS = (
     ("brier", "{:.3f}"),
     ("log_loss", "{:.3f}"),
     ("pay_date_mae_days", "{:.1f}"),
+    ("top_20_late_share", "{:.0%}"),
     ("late_rate_low", "{:.0%}"),
     ("late_rate_medium", "{:.0%}"),
     ("late_rate_high", "{:.0%}"),
@@ -93,6 +94,7 @@ class DunningRiskBacktest(models.TransientModel):
             self.env._("Brier score (lower is better)"),
             self.env._("Log loss (lower is better)"),
             self.env._("Pay date error in days (lower is better)"),
+            self.env._("Paid late among the 20 % scored highest (higher is better)"),
             self.env._("Late rate, low band"),
             self.env._("Late rate, medium band"),
             self.env._("Late rate, high band"),
@@ -159,6 +161,20 @@ class DunningRiskBacktest(models.TransientModel):
                     "customer's own late rate: %(baseline)s %%).",
                     auc=pct(auc),
                     baseline=pct(baseline_auc),
+                )
+            )
+        top, baseline_top = (
+            float(summary.at[method, "top_20_late_share"])
+            for method in ("model", "baseline")
+        )
+        if math.isfinite(top):
+            sentences.append(
+                self.env._(
+                    "Of the 20 %% of invoices the model scored riskiest, %(late)s %% "
+                    "were paid late (ranked by each customer's own late rate: "
+                    "%(baseline)s %%).",
+                    late=pct(top),
+                    baseline=pct(baseline_top),
                 )
             )
         if math.isfinite(mae):
