@@ -46,3 +46,7 @@ readme:
 
 stop-db:
 	@scripts/pg.sh stop
+
+.PHONY: bench-analytics
+bench-analytics: deps
+	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_analytics.py $$opts
