@@ -49,3 +49,7 @@ stop-db:
 
 bench-payment:
 	@python3 bench/bench_payment_retry.py
+
+.PHONY: bench-analytics
+bench-analytics: deps
+	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_analytics.py $$opts

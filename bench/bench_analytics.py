@@ -21,7 +21,7 @@ from datetime import timedelta
 from bench_dunning import generate
 from benchlib import MODULE, drop, environment, install, prepare_company, setup_config
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tools import SQL
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +78,14 @@ def multiply(env, company, lines, communications):
     """The receivable lines, partial reconciliations and communications, in SQL."""
     cr = env.cr
     today = fields.Date.context_today(env["account.move"])
+    # one payment: the template of the partial reconciliations and their credit line
+    paid = env["account.move"].search(
+        [("company_id", "=", company.id), ("move_type", "=", "out_invoice")], limit=1
+    )
+    env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=paid.ids
+    ).create({})._create_payments()
+    env.flush_all()
     receivable = env["account.move.line"].search(
         [
             ("company_id", "=", company.id),
@@ -93,7 +101,7 @@ def multiply(env, company, lines, communications):
         .search([("company_id", "=", company.id), ("move_type", "=", "out_invoice")])
         .ids
     )
-    days = SQL("((g * 7919) %% 540)")  # issued up to 18 months ago
+    days = SQL("((g::bigint * 7919) %% 540)::int")  # issued up to 18 months ago
     first_line = clone(
         cr,
         "account_move_line",
@@ -145,7 +153,31 @@ def multiply(env, company, lines, communications):
         },
     )
     print(f"  {lines * 2 // 5} partial reconciliations", flush=True)
-    communication = env["dunning.communication"].search([], limit=1)
+    communication = env["dunning.communication"].search([], limit=1) or env[
+        "dunning.communication"
+    ].sudo().create(
+        {
+            "company_id": company.id,
+            "partner_id": receivable.partner_id.id,
+            "level_id": company.dunning_policy_id.level_ids[1].id,
+            "channel": "email",
+            "dunning_date": today,
+            "idempotency_key": "bench-template",
+            "state": "sent",
+            "line_ids": [
+                Command.create(
+                    {
+                        "move_id": receivable.move_id.id,
+                        "move_line_id": receivable.id,
+                        "amount_residual_company": receivable.balance,
+                        "amount_residual": receivable.balance,
+                        "currency_id": receivable.currency_id.id,
+                    }
+                )
+            ],
+        }
+    )
+    env.flush_all()
     first_comm = clone(
         cr,
         "dunning_communication",
