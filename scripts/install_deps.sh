@@ -23,3 +23,14 @@ if [ "$installed" != "$top/dunning_automation/__init__.py" ] \
     echo "Installing the addon and its Python dependencies into $venv (pip install -e .)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$top"
 fi
+# OCA queue_job (for the dunning_automation_queue bridge), without its dependencies: Odoo's own
+# are the machine's; of the two it declares, requests is Odoo's, openupgradelib (and its
+# cssselect) is only imported by queue_job's migrations but checked at install.
+if ! "$venv/bin/python" -c "
+import importlib.util, openupgradelib, cssselect
+assert importlib.util.find_spec('odoo.addons.queue_job')
+" 2>/dev/null; then
+    echo "Installing OCA queue_job 19.0 into $venv (pip install --no-deps)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        "odoo-addon-queue_job>=19.0,<19.1" openupgradelib cssselect
+fi
