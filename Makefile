@@ -46,3 +46,10 @@ readme:
 
 stop-db:
 	@scripts/pg.sh stop
+
+.PHONY: chaos bench-queue
+chaos: deps
+	@scripts/chaos.sh
+
+bench-queue: deps
+	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_queue.py $$opts --invoices $${INVOICES:-10000} --partners $${PARTNERS:-1000}
