@@ -53,3 +53,10 @@ bench-payment:
 .PHONY: bench-analytics
 bench-analytics: deps
 	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_analytics.py $$opts
+
+.PHONY: chaos bench-queue
+chaos: deps
+	@scripts/chaos.sh
+
+bench-queue: deps
+	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_queue.py $$opts --invoices $${INVOICES:-10000} --partners $${PARTNERS:-1000}

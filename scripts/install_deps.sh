@@ -30,3 +30,14 @@ if ! "$venv/bin/python" -m pip show --quiet odoo-addon-contract >/dev/null 2>&1;
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
         "odoo-addon-contract>=19.0,<19.1"
 fi
+# OCA queue_job (for the dunning_automation_queue bridge), without its dependencies: Odoo's own
+# are the machine's; of the two it declares, requests is Odoo's, openupgradelib (and its
+# cssselect) is only imported by queue_job's migrations but checked at install.
+if ! "$venv/bin/python" -c "
+import importlib.util, openupgradelib, cssselect
+assert importlib.util.find_spec('odoo.addons.queue_job')
+" 2>/dev/null; then
+    echo "Installing OCA queue_job 19.0 into $venv (pip install --no-deps)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        "odoo-addon-queue_job>=19.0,<19.1" openupgradelib cssselect
+fi

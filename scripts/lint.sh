@@ -12,6 +12,6 @@ fi
 rc=0
 scripts/python -m ruff check --no-fix . || rc=1
 scripts/python -m ruff format --check . || rc=1
-scripts/python -m pylint --rcfile=.pylintrc-mandatory dunning_automation dunning_automation_contract || rc=1
+scripts/python -m pylint --rcfile=.pylintrc-mandatory dunning_automation dunning_automation_contract dunning_automation_queue || rc=1
 if [ "$rc" = 0 ]; then echo "lint: clean"; else echo "lint: findings above"; fi
 exit "$rc"

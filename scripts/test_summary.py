@@ -24,10 +24,11 @@ def summarise(lines):
     problems = []
     odoo_reports = [ODOO_REPORT.search(line) for line in lines]
     odoo_reports = [m for m in odoo_reports if m]
-    if odoo_reports:
-        fails, errors, tests = map(int, odoo_reports[-1].groups())
-        run, failed = tests, fails + errors
-    else:
+    for report in odoo_reports:  # one per addon's test database
+        fails, errors, tests = map(int, report.groups())
+        run += tests
+        failed += fails + errors
+    if not odoo_reports:
         problems.append("Odoo printed no test report (did the addon install?)")
     for line in lines:
         if match := HARNESS_REPORT.match(line.strip()):

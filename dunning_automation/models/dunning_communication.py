@@ -329,15 +329,22 @@ class DunningCommunication(models.Model):
                     company.id,
                 )
             )
-            self.env.cr.execute(
-                SQL(
-                    """SELECT chain_index, hash FROM dunning_communication
-                        WHERE company_id = %s AND hash IS NOT NULL
-                     ORDER BY chain_index DESC LIMIT 1""",
-                    company.id,
-                )
+            head = SQL(
+                """SELECT chain_index, hash FROM dunning_communication
+                    WHERE company_id = %s AND hash IS NOT NULL
+                 ORDER BY chain_index DESC LIMIT 1""",
+                company.id,
             )
-            chain_index, previous = self.env.cr.fetchone() or (0, "")
+            self.env.cr.execute(head)
+            heads = [self.env.cr.fetchone() or (0, "")]
+            if self.env.registry.ready:  # not while the addon installs (demo data)
+                # this transaction's snapshot may predate the lock and miss what
+                # another run sealed meanwhile; a cursor of its own sees that (but not
+                # this transaction's own seals): the chain goes on from the later head
+                with self.env.registry.cursor() as head_cr:
+                    head_cr.execute(head)
+                    heads.append(head_cr.fetchone() or (0, ""))
+            chain_index, previous = max(heads)
             for communication in communications:
                 chain_index += 1
                 # bypass the immutability guard: this is the one moment the snapshot is

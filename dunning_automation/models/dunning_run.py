@@ -1,6 +1,7 @@
 # Copyright 2026 Dunning Automation Contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
+import time
 import traceback
 from collections import Counter, defaultdict
 
@@ -22,8 +23,11 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
 MAX_ATTEMPTS = 3
-# Namespace of the session advisory lock that serialises the batches of concurrent runs.
-BATCH_LOCK_NAMESPACE = 0x64756E + 1
+# Rounds (and seconds waited before each) in which the reminders of customers locked by
+# another worker are tried again before the run counts them as locked.
+LOCKED_RETRY_WAITS = (1, 2, 4)
+# Namespace of the session advisory lock a worker holds on the one run it executes.
+RUN_LOCK_NAMESPACE = 0x64756E + 2
 
 
 class DunningRun(models.Model):
@@ -143,15 +147,7 @@ class DunningRun(models.Model):
     def _cron_run(self):
         """Scheduled action: evaluate every policy of every company, batch by batch."""
         today = fields.Date.context_today(self)
-        run = self.search(
-            [
-                ("trigger", "in", ("cron", "manual")),
-                ("state", "in", ("pending", "running")),
-                ("date", "=", today),
-            ],
-            order="id",
-            limit=1,
-        )
+        run = self.search(self._cron_resume_domain(today), order="id", limit=1)
         if not run:
             run = self.create(
                 {
@@ -171,6 +167,16 @@ class DunningRun(models.Model):
                 }
             )
         run._execute(commit=True)
+
+    @api.model
+    def _cron_resume_domain(self, today):
+        """The runs of today the scheduled action takes over (or resumes after a
+        crash)."""
+        return [
+            ("trigger", "in", ("cron", "manual")),
+            ("state", "in", ("pending", "running")),
+            ("date", "=", today),
+        ]
 
     def action_run_now(self):
         """Queue an evaluation of the current companies and wake the scheduled action.
@@ -247,74 +253,164 @@ class DunningRun(models.Model):
         by reminder: the run ends in warning (some companies ran) or failed (none did).
         """
         self.ensure_one()
-        self.write(
-            {"state": "running", "date_start": self.date_start or fields.Datetime.now()}
+        if not commit:
+            self._execute_plan(commit, reminders, skipped)
+            return
+        if not self._try_lock_run():
+            _logger.info("Dunning run %s: executed by another worker", self.id)
+            return
+        try:
+            self.invalidate_recordset()
+            if self.state in ("pending", "running"):
+                self._execute_plan(commit, reminders, skipped)
+        except Exception:
+            self.env.cr.rollback()  # the unlock needs a transaction that works
+            self._unlock_run()
+            raise
+        self._unlock_run()
+
+    def _try_lock_run(self):
+        """Whether this worker may execute the run: a session lock on the run (no
+        other run waits on it; released when the process dies), then a transaction
+        that sees what the previous holder committed."""
+        self.env.cr.execute(
+            SQL("SELECT pg_try_advisory_lock(%s, %s)", RUN_LOCK_NAMESPACE, self.id)
         )
-        errors = []
-        if reminders is None:
-            reminders, skipped = [], {}
-            for company in self.company_ids:
-                self.env["dunning.promise"].sudo()._dunning_evaluate(company, self.date)
-                problem = company._dunning_configuration_problem()
-                if problem:
-                    errors.append(problem)
-                    continue
-                self.env["dunning.delivery"]._retry_due(company)
-                company_reminders, company_skipped = self.env["dunning.planner"]._plan(
-                    company, self.date
+        locked = self.env.cr.fetchone()[0]
+        if locked:
+            self.env["ir.cron"]._commit_progress(0)
+        return locked
+
+    def _unlock_run(self):
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_unlock(%s, %s)", RUN_LOCK_NAMESPACE, self.id)
+        )
+
+    def _execute_plan(self, commit, reminders, skipped):
+        planned = reminders is None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                self.write(
+                    {
+                        "state": "running",
+                        "date_start": self.date_start or fields.Datetime.now(),
+                    }
                 )
-                reminders += company_reminders
-                skipped.update(company_skipped)
-        self.write(
-            {
-                "skip_counts": dict(Counter(skipped.values())),
-                "error_log": "\n".join(errors) or False,
-            }
-        )
+                errors = []
+                if planned:
+                    reminders, skipped, errors = self._plan_companies()
+                self.write(
+                    {
+                        "skip_counts": dict(Counter(skipped.values())),
+                        "error_log": "\n".join(errors) or False,
+                    }
+                )
+                self.env.flush_all()
+                break
+            except CONCURRENCY_ERRORS:
+                # a concurrent run updated the same invoices: plan again on a fresh
+                # transaction, which sees its writes
+                if not commit or attempt == MAX_ATTEMPTS:
+                    raise
+                self.env.cr.rollback()
         if commit:
             self.env["ir.cron"]._commit_progress(0, remaining=len(reminders))
-        batch_size = int(
+        if self._run_batches(reminders, commit):
+            self._finish(len(errors), commit)
+
+    def _plan_companies(self):
+        """(reminders, {partner id: skip reason}, configuration problems) of the run's
+        companies."""
+        reminders, skipped, errors = [], {}, []
+        for company in self.company_ids:
+            self.env["dunning.promise"].sudo()._dunning_evaluate(company, self.date)
+            problem = company._dunning_configuration_problem()
+            if problem:
+                errors.append(problem)
+                continue
+            self.env["dunning.delivery"]._retry_due(company)
+            company_reminders, company_skipped = self.env["dunning.planner"]._plan(
+                company, self.date
+            )
+            reminders += company_reminders
+            skipped.update(company_skipped)
+        return reminders, skipped, errors
+
+    def _batch_size(self):
+        return int(
             self.env["ir.config_parameter"]
             .sudo()
             .get_param("dunning_automation.batch_size", DEFAULT_BATCH_SIZE)
         )
+
+    def _run_batches(self, reminders, commit):
+        """Send the reminders batch by batch; return whether the run is over.
+
+        No lock serialises the runs: a batch locks its customers' rows (SKIP LOCKED), so
+        the reminders of customers another worker holds are tried again in later rounds,
+        each on a fresh transaction, instead of being dropped. Without ``commit`` (one
+        transaction) they are counted as locked at once.
+        """
         remaining = len(reminders)
-        for batch in split_every(batch_size, reminders):
-            time_left = True
-            if commit:
-                self._acquire_batch_lock()
-            try:
-                self._process_batch(list(batch), commit=commit)
-                remaining -= len(batch)
+        pending = reminders
+        for wait in (*LOCKED_RETRY_WAITS, None) if commit else (None,):
+            locked_out = []
+            for batch in split_every(self._batch_size(), pending):
+                batch_locked = self._run_batch(list(batch), commit, remaining)
+                locked_out += batch_locked
+                remaining -= len(batch) - len(batch_locked)
                 if commit:
                     time_left = self.env["ir.cron"]._commit_progress(
-                        len(batch), remaining=remaining
+                        len(batch) - len(batch_locked), remaining=remaining
                     )
-            except Exception:
-                if not commit:
-                    raise
-                self.env.cr.rollback()
-                _logger.exception("Dunning run %s failed on a batch", self.id)
-                self.write(
-                    {
-                        "state": "failed",
-                        "error_log": traceback.format_exc(),
-                        "date_end": fields.Datetime.now(),
-                    }
-                )
-                self.env["ir.cron"]._commit_progress(0, remaining=remaining)
+                    if not time_left:
+                        # out of time: the scheduler reruns the job, which resumes
+                        # idempotently
+                        return False
+            if not locked_out or wait is None:
+                break
+            _logger.info(
+                "Dunning run %s: %s reminders of customers locked by another worker, "
+                "tried again in %s s",
+                self.id,
+                len(locked_out),
+                wait,
+            )
+            time.sleep(wait)
+            pending = locked_out
+        self._count_skips([SKIP_LOCKED] * len(locked_out))
+        return True
+
+    def _run_batch(self, reminders, commit, remaining):
+        """One batch; with ``commit``, a failure marks the run failed (committed) and
+        is raised to the scheduler.
+
+        :return: the reminders whose customers another worker holds locked
+        """
+        try:
+            return self._process_batch(reminders, commit=commit)
+        except Exception:
+            if not commit:
                 raise
-            finally:
-                if commit:
-                    self._release_batch_lock()
-            if not time_left:
-                # out of time: the scheduler reruns the job, which resumes idempotently
-                return
+            self.env.cr.rollback()
+            _logger.exception("Dunning run %s failed on a batch", self.id)
+            self.write(
+                {
+                    "state": "failed",
+                    "error_log": traceback.format_exc(),
+                    "date_end": fields.Datetime.now(),
+                }
+            )
+            self.env["ir.cron"]._commit_progress(0, remaining=remaining)
+            raise
+
+    def _finish(self, failed_companies, commit):
+        """Refresh the invoices' dunning states and close the run."""
         for company in self.company_ids:
             self.env["account.move"]._dunning_refresh_states(company, self.date)
         state = "done"
-        if errors:
-            state = "failed" if len(errors) == len(self.company_ids) else "warning"
+        if failed_companies:
+            state = "failed" if failed_companies == len(self.company_ids) else "warning"
         self.write({"state": state, "date_end": fields.Datetime.now()})
         if commit:
             self.env["ir.cron"]._commit_progress(0, remaining=0)
@@ -323,18 +419,6 @@ class DunningRun(models.Model):
     # SENDING
     # ------------------------------------------------------------------
 
-    def _acquire_batch_lock(self):
-        """Take the database-wide dunning batch lock, then start a transaction that sees
-        every batch committed before (under REPEATABLE READ, a lock waited for inside
-        the transaction would leave it on a snapshot taken before the wait)."""
-        self.env.cr.execute(SQL("SELECT pg_advisory_lock(%s, 0)", BATCH_LOCK_NAMESPACE))
-        self.env["ir.cron"]._commit_progress(0)
-
-    def _release_batch_lock(self):
-        self.env.cr.execute(
-            SQL("SELECT pg_advisory_unlock(%s, 0)", BATCH_LOCK_NAMESPACE)
-        )
-
     def _process_batch(self, reminders, commit=False):
         """Write the batch's communications, queued emails and invoice updates in one
         transaction.
@@ -342,13 +426,13 @@ class DunningRun(models.Model):
         When another run works on the same customers at the same moment, the database
         refuses the second reminder (idempotency key) or the concurrent update; with
         ``commit`` the batch starts over on a fresh snapshot, where the other run's
-        reminders are seen and skipped.
+        reminders are seen and skipped. Returns the reminders whose customers another
+        worker holds locked (nothing written for them).
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.env.cr.savepoint():
-                    self._send_reminders(reminders)
-                return
+                    return self._send_reminders(reminders)
             except CONCURRENCY_ERRORS as error:
                 if not commit or attempt == MAX_ATTEMPTS:
                     raise
@@ -405,6 +489,7 @@ class DunningRun(models.Model):
             keyed[key] = reminder
         attempts = self._earlier_attempts(list(keyed))
         skips = []
+        locked_out = []
         todo = {}
         for key, reminder in keyed.items():
             states = attempts.get(key, [])
@@ -413,12 +498,12 @@ class DunningRun(models.Model):
             elif states and self.trigger != "user":
                 skips.append(SKIP_FAILED)  # retried on its own, or sent again by a user
             elif reminder.decision.partner_id not in locked.ids:
-                skips.append(SKIP_LOCKED)
+                locked_out.append(reminder)
             else:
                 todo[Communication._attempt_key(key, len(states) + 1)] = (key, reminder)
         self._count_skips(skips)
         if not todo:
-            return
+            return locked_out
 
         lines = self.env["account.move.line"].browse(
             {
@@ -445,6 +530,7 @@ class DunningRun(models.Model):
         self._advance_moves(
             communications, [reminder for _key, reminder in todo.values()]
         )
+        return locked_out
 
     def _advance_moves(self, communications, reminders):
         """Move the invoices to their new level, log it, schedule the activities."""

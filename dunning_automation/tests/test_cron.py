@@ -5,12 +5,9 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 
-from odoo.addons.dunning_automation.models.dunning_run import (
-    BATCH_LOCK_NAMESPACE,
-    DunningRun,
-)
+from odoo.addons.dunning_automation.models.dunning_run import DunningRun
 
 from .common import TODAY, DunningCommon, days
 
@@ -79,16 +76,6 @@ class TestDunningCron(DunningCommon):
             result = self._trigger_cron()
         self.assertEqual(
             result["tag"], "display_exception", "the crash is reported, not swallowed"
-        )
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
-                "classid = %s AND pid = pg_backend_pid()",
-                BATCH_LOCK_NAMESPACE,
-            )
-        )
-        self.assertEqual(
-            self.env.cr.fetchone()[0], 0, "the batch lock is released (finally)"
         )
         committed = self._communications()
         self.assertEqual(

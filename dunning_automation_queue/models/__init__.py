@@ -1,0 +1,2 @@
+from . import dunning_run
+from . import dunning_run_batch
