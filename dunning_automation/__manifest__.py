@@ -11,9 +11,23 @@
     "maintainers": ["dunning-automation"],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "depends": ["account", "account_payment", "mail", "portal"],
+    "depends": [
+        "account",
+        "account_payment",
+        "mail",
+        "portal",
+        "sms",
+        "phone_validation",
+    ],
     "external_dependencies": {
-        "python": ["numpy", "pandas", "scikit-learn", "scipy", "threadpoolctl"],
+        "python": [
+            "numpy",
+            "pandas",
+            "scikit-learn",
+            "scipy",
+            "threadpoolctl",
+            "phonenumbers",
+        ],
     },
     "data": [
         # Security
@@ -24,6 +38,7 @@
         "data/dunning_statement_link_data.xml",
         "data/dunning_policy_data.xml",
         "data/ir_cron_data.xml",
+        "data/sms_template_data.xml",
         # Views
         "views/dunning_policy_views.xml",
         "views/dunning_level_views.xml",
@@ -35,6 +50,7 @@
         "views/dunning_promise_views.xml",
         "views/dunning_dispute_views.xml",
         "views/portal_templates.xml",
+        "views/sms_template_views.xml",
         # Reports
         "report/dunning_statement_report.xml",
         # Wizards

@@ -17,3 +17,8 @@ from . import dunning_risk_scoring
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import dunning_level_channel
+from . import dunning_channel
+from . import dunning_channel_sms
+from . import sms_template
+from . import sms_tracker

@@ -17,3 +17,5 @@ from . import test_dunning_risk
 from . import test_demo
 from . import test_i18n
 from . import test_manifest
+from . import test_channels
+from . import test_channel_sms
