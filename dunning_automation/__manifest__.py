@@ -18,6 +18,7 @@
         "portal",
         "sms",
         "phone_validation",
+        "resource",
     ],
     "external_dependencies": {
         "python": [
@@ -39,6 +40,7 @@
         "data/dunning_policy_data.xml",
         "data/ir_cron_data.xml",
         "data/sms_template_data.xml",
+        "data/mail_activity_type_data.xml",
         # Views
         "views/dunning_policy_views.xml",
         "views/dunning_level_views.xml",
@@ -58,6 +60,7 @@
         "wizards/dunning_pause_views.xml",
         "wizards/dunning_dispute_credit_views.xml",
         "wizards/dunning_risk_backtest_views.xml",
+        "wizards/dunning_log_call_views.xml",
         # Menus
         "views/dunning_menus.xml",
     ],

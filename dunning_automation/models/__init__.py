@@ -22,3 +22,6 @@ from . import dunning_channel
 from . import dunning_channel_sms
 from . import sms_template
 from . import sms_tracker
+from . import dunning_channel_consent
+from . import dunning_channel_window
+from . import dunning_channel_call

@@ -6,6 +6,8 @@ from odoo.fields import Command
 from .dunning_communication import LIVE_STATES
 from .dunning_level_channel import RULE_FALLBACK
 
+# Failures that are no reason to try another channel: the customer had enough.
+NO_FALLBACK_FAILURES = frozenset({"frequency_cap"})
 # The frozen snapshot a follow-up channel takes over from the communication before it.
 SNAPSHOT_FIELDS = (
     "company_id",
@@ -103,8 +105,6 @@ class DunningDelivery(models.AbstractModel):
                 )
             )
         if values:
-            # the chain's last link is read in SQL when the follow-ups are sealed
-            Communication.flush_model(["chain_index", "hash"])
             follow_ups = Communication.create(values)
             self._deliver_channels(follow_ups)
             self.env["account.move"]._dunning_log_communications(follow_ups)
@@ -115,8 +115,9 @@ class DunningDelivery(models.AbstractModel):
         channels = [channel for channel, _rule in sequence]
         if communication.channel not in channels:
             return None
-        failed = communication.state == "bounced" or (
-            communication.state == "failed" and not communication.retry_date
+        failed = communication.failure_type not in NO_FALLBACK_FAILURES and (
+            communication.state == "bounced"
+            or (communication.state == "failed" and not communication.retry_date)
         )
         for channel, rule in sequence[channels.index(communication.channel) + 1 :]:
             if rule != RULE_FALLBACK or failed:

@@ -20,6 +20,11 @@ MOBILE_TYPES = frozenset(
 )
 
 
+def e164(parsed):
+    """The E.164 form of a parsed number: +32470123456."""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 class DunningDelivery(models.AbstractModel):
     """SMS reminders through Odoo's ``sms`` queue: the number normalised to E.164 from
     the customer's country, refused when invalid, not a mobile or blacklisted, and the
@@ -62,10 +67,10 @@ class DunningDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _sms_number(self, contact):
-        """(E.164 number, None), or (None, (failure type, message)) when no SMS can
-        reach ``contact``: the number is parsed in the contact's country (else its
-        company's, else the current company's), as ``phone_validation`` does."""
+    def _parse_phone(self, contact):
+        """(parsed number, None), or (None, (failure type, message)): the number is
+        parsed in the contact's country (else its company's, else the current
+        company's), as ``phone_validation`` does."""
         if not contact.phone:
             return None, (
                 "sms_number_missing",
@@ -80,9 +85,17 @@ class DunningDelivery(models.AbstractModel):
             or self.env.company.country_id
         )
         try:
-            parsed = phone_parse(contact.phone, country.code)
+            return phone_parse(contact.phone, country.code), None
         except UserError as error:
             return None, ("sms_number_format", str(error.args[0]))
+
+    @api.model
+    def _sms_number(self, contact):
+        """(E.164 number, None), or (None, (failure type, message)) when no SMS can
+        reach ``contact``: no number, an invalid one, or not a mobile."""
+        parsed, problem = self._parse_phone(contact)
+        if problem:
+            return None, problem
         if phonenumbers.number_type(parsed) not in MOBILE_TYPES:
             return None, (
                 "sms_not_mobile",
@@ -91,10 +104,7 @@ class DunningDelivery(models.AbstractModel):
                     number=contact.phone,
                 ),
             )
-        return (
-            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-            None,
-        )
+        return e164(parsed), None
 
     @api.model
     def _recipient_sms(self, contact):

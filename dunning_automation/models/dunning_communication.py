@@ -23,6 +23,7 @@ DELIVERY_FIELDS = frozenset(
         "retry_date",
         "outcome",
         "cost_units",
+        "send_after",
     }
 )
 # Delivery states in which a reminder counts as delivered or on its way: at most one
@@ -80,6 +81,19 @@ class DunningCommunication(models.Model):
         readonly=True,
         help="The email address, phone number (E.164) or postal address the channel "
         "used.",
+    )
+    call_activity_id = fields.Many2one(
+        "mail.activity", readonly=True, ondelete="set null"
+    )
+    overdue_text = fields.Char(string="Overdue", compute="_compute_overdue_text")
+    risk_reasons = fields.Text(related="partner_id.dunning_risk_reasons")
+    call_script = fields.Text(related="level_id.call_script")
+    send_after = fields.Datetime(
+        string="Waits Until",
+        readonly=True,
+        index="btree_not_null",
+        help="Outside the customer's business hours an SMS or a call waits for the "
+        "next opening of its send window.",
     )
     cost_units = fields.Integer(
         readonly=True,
@@ -343,6 +357,9 @@ class DunningCommunication(models.Model):
         if self.filtered("hash"):
             self._raise_immutable()
         values_by_id = values_by_id or {}
+        # the chain's last link is read in SQL: the links sealed earlier in the
+        # transaction first
+        self.flush_model(["chain_index", "hash"])
         for company, communications in self.sorted("id").grouped("company_id").items():
             self.env.cr.execute(
                 SQL(
@@ -578,6 +595,11 @@ class DunningCommunication(models.Model):
                 }
             )
         )
+
+    @api.depends("totals")
+    def _compute_overdue_text(self):
+        for communication in self:
+            communication.overdue_text = communication._overdue_text()
 
     def _overdue_text(self):
         """What is overdue, per currency, in words short enough for an SMS."""

@@ -59,6 +59,11 @@ class DunningLevel(models.Model):
         domain="[('model', '=', 'dunning.communication')]",
         ondelete="restrict",
     )
+    call_script = fields.Text(
+        translate=True,
+        help="What the collector says on a call of this level: the call list and the "
+        "call activity show it.",
+    )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Collector Activity",

@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
+    ("call", "Phone Call"),
 ]
 RULE_ALWAYS = "always"
 RULE_FALLBACK = "fallback"

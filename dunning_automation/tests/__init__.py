@@ -19,3 +19,6 @@ from . import test_i18n
 from . import test_manifest
 from . import test_channels
 from . import test_channel_sms
+from . import test_channel_consent
+from . import test_send_window
+from . import test_channel_call

@@ -10,6 +10,8 @@ from ..models.sms_template import sms_length, sms_segments
 from .common import DunningCommon, days
 
 MOBILE = "+32470123456"
+# The runs of the tests start at midnight UTC: 09:00 in Tokyo, within business hours.
+TOKYO = "Asia/Tokyo"
 
 
 @tagged("post_install", "-at_install")
@@ -21,7 +23,9 @@ class TestSmsChannel(DunningCommon, SMSCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.belgium = cls.env.ref("base.be")
-        cls.customer.write({"phone": "0470 12 34 56", "country_id": cls.belgium.id})
+        cls.customer.write(
+            {"phone": "0470 12 34 56", "country_id": cls.belgium.id, "tz": TOKYO}
+        )
         cls.sms_template = cls.env.ref(
             "dunning_automation.sms_template_dunning_reminder"
         )
