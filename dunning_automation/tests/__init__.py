@@ -22,3 +22,4 @@ from . import test_channel_sms
 from . import test_channel_consent
 from . import test_send_window
 from . import test_channel_call
+from . import test_portal_notice
