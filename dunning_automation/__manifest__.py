@@ -11,9 +11,24 @@
     "maintainers": ["dunning-automation"],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "depends": ["account", "account_payment", "mail", "portal"],
+    "depends": [
+        "account",
+        "account_payment",
+        "mail",
+        "portal",
+        "sms",
+        "phone_validation",
+        "resource",
+    ],
     "external_dependencies": {
-        "python": ["numpy", "pandas", "scikit-learn", "scipy", "threadpoolctl"],
+        "python": [
+            "numpy",
+            "pandas",
+            "scikit-learn",
+            "scipy",
+            "threadpoolctl",
+            "phonenumbers",
+        ],
     },
     "data": [
         # Security
@@ -26,6 +41,8 @@
         "data/dunning_policy_data.xml",
         "data/ir_cron_data.xml",
         "data/dunning_payment_data.xml",
+        "data/sms_template_data.xml",
+        "data/mail_activity_type_data.xml",
         # Views
         "views/dunning_policy_views.xml",
         "views/dunning_level_views.xml",
@@ -38,6 +55,7 @@
         "views/dunning_dispute_views.xml",
         "views/portal_templates.xml",
         "views/dunning_payment_attempt_views.xml",
+        "views/sms_template_views.xml",
         # Reports
         "report/dunning_statement_report.xml",
         "report/dunning_report_aging_views.xml",
@@ -49,6 +67,7 @@
         "wizards/dunning_pause_views.xml",
         "wizards/dunning_dispute_credit_views.xml",
         "wizards/dunning_risk_backtest_views.xml",
+        "wizards/dunning_log_call_views.xml",
         # Menus
         "views/dunning_menus.xml",
     ],

@@ -19,7 +19,7 @@ spec = importlib.util.find_spec('odoo.addons.dunning_automation')
 print(spec.origin if spec else '')
 " 2>/dev/null || true)
 if [ "$installed" != "$top/dunning_automation/__init__.py" ] \
-    || ! "$venv/bin/python" -c "import numpy, pandas, scipy, sklearn, threadpoolctl, freezegun, websocket" 2>/dev/null; then
+    || ! "$venv/bin/python" -c "import numpy, pandas, scipy, sklearn, threadpoolctl, freezegun, websocket, phonenumbers" 2>/dev/null; then
     echo "Installing the addon and its Python dependencies into $venv (pip install -e .)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$top"
 fi

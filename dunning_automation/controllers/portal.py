@@ -39,6 +39,16 @@ class DunningPortal(PortalAccount, PaymentPortal):
             )
         return values
 
+    @http.route()
+    def home(self, **kw):
+        """The portal home, with a notice when the customer has overdue invoices."""
+        response = super().home(**kw)
+        partner = request.env.user.partner_id.commercial_partner_id
+        response.qcontext["dunning_overdue_notice"] = partner._dunning_overdue_count(
+            request.env.company
+        )
+        return response
+
     def _get_dunning_access(self, params):
         """(company, commercial partner, link parameters) the request may see, else
         None.

@@ -23,3 +23,11 @@ from . import dunning_level_experiment
 from . import dunning_delivery_experiment
 from . import payment_token
 from . import dunning_payment_attempt
+from . import dunning_level_channel
+from . import dunning_channel
+from . import dunning_channel_sms
+from . import sms_template
+from . import sms_tracker
+from . import dunning_channel_consent
+from . import dunning_channel_window
+from . import dunning_channel_call

@@ -5,7 +5,7 @@ import json
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_datetime, split_every
+from odoo.tools import SQL, format_amount, format_datetime, split_every
 
 from .. import engine
 
@@ -21,11 +21,16 @@ DELIVERY_FIELDS = frozenset(
         "sent_date",
         "retry_count",
         "retry_date",
+        "outcome",
+        "cost_units",
+        "send_after",
     }
 )
 # Delivery states in which a reminder counts as delivered or on its way: at most one
 # attempt per reminder.
 LIVE_STATES = ("queued", "sent")
+# The delivery outcome a delivery state implies, unless the channel says more.
+OUTCOME_OF_STATE = {"sent": "sent", "failed": "error", "bounced": "bounced"}
 # Namespace of the per-company advisory lock that serialises the hash chain.
 CHAIN_LOCK_NAMESPACE = 0x64756E  # "dun"
 # Records verified per batch, so that a long chain does not fill the memory.
@@ -70,6 +75,49 @@ class DunningCommunication(models.Model):
     )
     mail_template_id = fields.Many2one(
         "mail.template", string="Template", readonly=True, ondelete="restrict"
+    )
+    recipient = fields.Char(
+        string="Recipient As Sent",
+        readonly=True,
+        help="The email address, phone number (E.164) or postal address the channel "
+        "used.",
+    )
+    call_activity_id = fields.Many2one(
+        "mail.activity", readonly=True, ondelete="set null"
+    )
+    overdue_text = fields.Char(string="Overdue", compute="_compute_overdue_text")
+    risk_reasons = fields.Text(related="partner_id.dunning_risk_reasons")
+    call_script = fields.Text(related="level_id.call_script")
+    send_after = fields.Datetime(
+        string="Waits Until",
+        readonly=True,
+        index="btree_not_null",
+        help="Outside the customer's business hours an SMS or a call waits for the "
+        "next opening of its send window.",
+    )
+    cost_units = fields.Integer(
+        readonly=True,
+        help="What the message cost in the channel's unit: emails, SMS segments, "
+        "letter pages, calls.",
+    )
+    outcome = fields.Selection(
+        [
+            ("sent", "Sent"),
+            ("delivered", "Delivered"),
+            ("error", "Error"),
+            ("bounced", "Bounced"),
+            ("printed", "Printed"),
+            ("posted", "Posted"),
+            ("promise", "Reached: Promise to Pay"),
+            ("dispute", "Reached: Dispute"),
+            ("reached", "Reached: Other"),
+            ("no_answer", "No Answer"),
+            ("voicemail", "Voicemail"),
+            ("wrong_number", "Wrong Number"),
+        ],
+        string="Delivery Outcome",
+        readonly=True,
+        index=True,
     )
     run_id = fields.Many2one(
         "dunning.run", index=True, readonly=True, ondelete="restrict"
@@ -191,9 +239,9 @@ class DunningCommunication(models.Model):
         labels = self.env["dunning.delivery"]._failure_labels()
         for communication in self:
             failed = communication.state in ("failed", "bounced")
-            communication.can_retry = failed and bool(
-                communication.body_html and communication.email_to
-            )
+            communication.can_retry = (
+                failed and communication.channel == "email"
+            ) and bool(communication.body_html and communication.email_to)
             if not failed and communication.state != "withdrawn":
                 communication.failure_message = False
                 continue
@@ -301,6 +349,7 @@ class DunningCommunication(models.Model):
                     else []
                 ),
                 *([[self.arm, self.variant_id.id or 0]] if self.arm else []),
+                *([self.recipient] if self.recipient else []),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -321,6 +370,9 @@ class DunningCommunication(models.Model):
         if self.filtered("hash"):
             self._raise_immutable()
         values_by_id = values_by_id or {}
+        # the chain's last link is read in SQL: the links sealed earlier in the
+        # transaction first
+        self.flush_model(["chain_index", "hash"])
         for company, communications in self.sorted("id").grouped("company_id").items():
             self.env.cr.execute(
                 SQL(
@@ -447,7 +499,10 @@ class DunningCommunication(models.Model):
                 self.env["dunning.delivery"]._schedule_retry(self, failure_type)
                 or False
             )
+        values.setdefault("outcome", OUTCOME_OF_STATE.get(state, False))
         self.sudo().write(values)
+        if state in ("failed", "bounced"):
+            self.env["dunning.delivery"]._deliver_next(self)
         if log_on_invoices and state != "queued":
             self.env["account.move"]._dunning_log_communications(self)
 
@@ -559,6 +614,20 @@ class DunningCommunication(models.Model):
                     "res_id": self.id,
                 }
             )
+        )
+
+    @api.depends("totals")
+    def _compute_overdue_text(self):
+        for communication in self:
+            communication.overdue_text = communication._overdue_text()
+
+    def _overdue_text(self):
+        """What is overdue, per currency, in words short enough for an SMS."""
+        self.ensure_one()
+        return ", ".join(
+            format_amount(self.env, overdue, currency)
+            for currency, _balance, overdue in self._totals_by_currency()
+            if not currency.is_zero(overdue)
         )
 
     def _invoice_lines(self):

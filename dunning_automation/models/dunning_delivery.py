@@ -68,6 +68,7 @@ class DunningDelivery(models.AbstractModel):
             "email_cc": email_cc,
             "level_id": level.id,
             "channel": level.channel,
+            "recipient": self._channel_recipient(level.channel, contact),
             "mail_template_id": level.mail_template_id.id,
             "run_id": run.id,
             "user_id": run.user_id.id or self.env.user.id,

@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .dunning_level_channel import CHANNELS, RULE_ALWAYS
+
 MIN_TRIGGER_DAYS = -365
 MAX_TRIGGER_DAYS = 3650
 
@@ -33,15 +35,34 @@ class DunningLevel(models.Model):
         "sent.",
     )
     channel = fields.Selection(
-        [("email", "Email")],
+        CHANNELS,
+        string="First Channel",
         required=True,
         default="email",
+    )
+    channel_ids = fields.One2many(
+        "dunning.level.channel",
+        "level_id",
+        string="Next Channels",
+        copy=True,
+        help="The channels that follow the first one, in order.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email Template",
         domain="[('model', '=', 'dunning.communication')]",
         ondelete="restrict",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain="[('model', '=', 'dunning.communication')]",
+        ondelete="restrict",
+    )
+    call_script = fields.Text(
+        translate=True,
+        help="What the collector says on a call of this level: the call list and the "
+        "call activity show it.",
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -114,10 +135,23 @@ class DunningLevel(models.Model):
                     )
                 )
 
-    @api.constrains("channel", "mail_template_id")
+    @api.constrains("channel", "channel_ids", "sms_template_id")
+    def _check_sms_template(self):
+        for level in self:
+            channels = [channel for channel, _rule in level._dunning_channel_sequence()]
+            if "sms" in channels and not level.sms_template_id:
+                raise ValidationError(
+                    self.env._(
+                        "The level %(level)s sends SMS: it needs an SMS template.",
+                        level=level.name,
+                    )
+                )
+
+    @api.constrains("channel", "channel_ids", "mail_template_id")
     def _check_channel_template(self):
         for level in self:
-            if level.channel == "email" and not level.mail_template_id:
+            channels = [channel for channel, _rule in level._dunning_channel_sequence()]
+            if "email" in channels and not level.mail_template_id:
                 raise ValidationError(
                     self.env._(
                         "The email level %(level)s needs an email template.",
@@ -133,3 +167,10 @@ class DunningLevel(models.Model):
                         level=level.name,
                     )
                 )
+
+    def _dunning_channel_sequence(self):
+        """[(channel, rule)]: the first channel, then the next ones in order."""
+        self.ensure_one()
+        return [(self.channel, RULE_ALWAYS)] + [
+            (line.channel, line.rule) for line in self.channel_ids
+        ]

@@ -83,6 +83,13 @@ class DunningPolicy(models.Model):
         help="After this many broken promises in a row, the customer cannot promise "
         "online anymore.",
     )
+    max_messages = fields.Integer(
+        string="Frequency Cap (messages)",
+        help="At most this many reminders reach a customer in the period, all channels "
+        "and levels together; 0: no cap. A message over the cap is skipped, with no "
+        "fallback.",
+    )
+    max_messages_days = fields.Integer(string="Frequency Cap (days)", default=7)
     risk_band = fields.Selection(
         RISK_BANDS,
         string="For Risk Band",

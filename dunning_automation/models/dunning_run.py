@@ -526,7 +526,7 @@ class DunningRun(models.Model):
                 for key, (reminder_key, reminder) in todo.items()
             ]
         )
-        Delivery._deliver(communications)
+        Delivery._deliver_channels(communications)
         self._advance_moves(
             communications, [reminder for _key, reminder in todo.values()]
         )

@@ -56,6 +56,18 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="This customer never gets automated reminders.",
     )
+    dunning_no_email = fields.Boolean(
+        string="No Dunning Emails", help="The customer opted out of email reminders."
+    )
+    dunning_no_sms = fields.Boolean(
+        string="No Dunning SMS", help="The customer opted out of SMS reminders."
+    )
+    dunning_no_letter = fields.Boolean(
+        string="No Dunning Letters", help="The customer opted out of letters."
+    )
+    dunning_no_call = fields.Boolean(
+        string="No Dunning Calls", help="The customer opted out of phone calls."
+    )
     dunning_collector_id = fields.Many2one(
         "res.users",
         string="Collector",

@@ -24,3 +24,9 @@ from . import test_dunning_experiment
 from . import test_dunning_dashboard
 from . import test_payment_attempt
 from . import test_payment_retry
+from . import test_channels
+from . import test_channel_sms
+from . import test_channel_consent
+from . import test_send_window
+from . import test_channel_call
+from . import test_portal_notice

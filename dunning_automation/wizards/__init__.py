@@ -4,3 +4,4 @@ from . import dunning_preview
 from . import dunning_pause
 from . import dunning_risk_backtest
 from . import dunning_dispute_credit
+from . import dunning_log_call
