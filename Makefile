@@ -15,6 +15,10 @@ help:
 	@echo "make bench  time one full dunning evaluation (bench/README.md)"
 	@echo "make bench-risk  time the risk model's retrain in Odoo, stage by stage (bench/README.md)"
 	@echo "make bench-portal  time the account statement of a customer with 1,000 open invoices"
+	@echo "make chaos  the full fault harness (kills, injected faults, races) with its table of figures"
+	@echo "make bench-queue  a run on OCA queue_job with 1, 2 and 4 job workers (bench/README.md)"
+	@echo "make bench-payment  simulate 1,000 failed card payments: smart retries against a daily retry"
+	@echo "make bench-analytics  time the dashboard queries on 1,000,000 receivable lines"
 	@echo "make stop-db  stop the private PostgreSQL cluster"
 
 deps:
@@ -47,10 +51,10 @@ readme:
 stop-db:
 	@scripts/pg.sh stop
 
-bench-payment:
-	@python3 bench/bench_payment_retry.py
+bench-payment: deps
+	@$(PYTHON) bench/bench_payment_retry.py
 
-.PHONY: bench-analytics
+.PHONY: bench-payment bench-analytics
 bench-analytics: deps
 	@opts=$$(scripts/pg.sh start) && $(PYTHON) bench/bench_analytics.py $$opts
 

@@ -211,11 +211,4 @@ class DunningDelivery(models.AbstractModel):
             by_segments[sms_segments(body)].append(communication.id)
         for segments, ids in by_segments.items():
             communications.browse(ids).write({"cost_units": segments})
-        for (failure_type, reason), failed in failures.items():
-            self.env["dunning.communication"].concat(*failed)._set_delivery(
-                "failed", failure_type, reason, log_on_invoices=False
-            )
-            for communication in failed:
-                communication.partner_id._dunning_schedule_fallback_activity(
-                    communication, reason
-                )
+        self._record_failures(failures)

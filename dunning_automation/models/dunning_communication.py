@@ -29,6 +29,15 @@ DELIVERY_FIELDS = frozenset(
 # Delivery states in which a reminder counts as delivered or on its way: at most one
 # attempt per reminder.
 LIVE_STATES = ("queued", "sent")
+# What a collector's dunning call came to (the Log Call wizard's choices).
+CALL_OUTCOMES = [
+    ("promise", "Reached: Promise to Pay"),
+    ("dispute", "Reached: Dispute"),
+    ("reached", "Reached: Other"),
+    ("no_answer", "No Answer"),
+    ("voicemail", "Voicemail"),
+    ("wrong_number", "Wrong Number"),
+]
 # The delivery outcome a delivery state implies, unless the channel says more.
 OUTCOME_OF_STATE = {"sent": "sent", "failed": "error", "bounced": "bounced"}
 # Namespace of the per-company advisory lock that serialises the hash chain.
@@ -108,12 +117,7 @@ class DunningCommunication(models.Model):
             ("bounced", "Bounced"),
             ("printed", "Printed"),
             ("posted", "Posted"),
-            ("promise", "Reached: Promise to Pay"),
-            ("dispute", "Reached: Dispute"),
-            ("reached", "Reached: Other"),
-            ("no_answer", "No Answer"),
-            ("voicemail", "Voicemail"),
-            ("wrong_number", "Wrong Number"),
+            *CALL_OUTCOMES,
         ],
         string="Delivery Outcome",
         readonly=True,

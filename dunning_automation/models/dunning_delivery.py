@@ -145,6 +145,13 @@ class DunningDelivery(models.AbstractModel):
                     "mail_message_id": mail.mail_message_id.id,
                 }
         communications._seal(sealed_values)
+        self._record_failures(failures)
+        self._attach_pdfs(communications.filtered("mail_id"))
+
+    @api.model
+    def _record_failures(self, failures):
+        """Mark the communications that could not be handed to their channel as failed,
+        grouped by ``(failure type, reason)``, and give their collectors a to-do."""
         for (failure_type, reason), failed in failures.items():
             self.env["dunning.communication"].concat(*failed)._set_delivery(
                 "failed", failure_type, reason, log_on_invoices=False
@@ -153,7 +160,6 @@ class DunningDelivery(models.AbstractModel):
                 communication.partner_id._dunning_schedule_fallback_activity(
                     communication, reason
                 )
-        self._attach_pdfs(communications.filtered("mail_id"))
 
     @api.model
     def _attach_pdfs(self, communications):

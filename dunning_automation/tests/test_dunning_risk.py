@@ -464,10 +464,8 @@ class TestDunningRiskScoring(DunningRiskCommon):
             .with_context(lang="fr_FR")
             .dunning_risk_fallback
         )
-        self.assertIn("historique", note)
-        # the reason itself ("not enough history: ... due more than 15 days ago")
-        # is a new term: French once the integrator's translation round has run
-        self.assertNotIn("customer's own history", note)
+        self.assertIn("historique propre du client", note)
+        self.assertIn("historique insuffisant", note)
 
     def test_open_exposure_reason_singular_and_plural(self):
         scoring = self.env["dunning.risk.scoring"]

@@ -7,6 +7,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.dunning_communication import CALL_OUTCOMES
+
 # Unanswered calls in a row after which the customer's dunning responsible steps in.
 MAX_UNANSWERED_CALLS = 3
 UNANSWERED = ("no_answer", "voicemail")
@@ -28,14 +30,7 @@ class DunningLogCall(models.TransientModel):
     phone = fields.Char(related="communication_id.recipient", string="Phone")
     call_script = fields.Text(related="communication_id.level_id.call_script")
     outcome = fields.Selection(
-        [
-            ("promise", "Reached: Promise to Pay"),
-            ("dispute", "Reached: Dispute"),
-            ("reached", "Reached: Other"),
-            ("no_answer", "No Answer"),
-            ("voicemail", "Voicemail"),
-            ("wrong_number", "Wrong Number"),
-        ],
+        CALL_OUTCOMES,
         required=True,
         default="reached",
     )
