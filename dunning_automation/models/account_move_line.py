@@ -45,6 +45,15 @@ class AccountMoveLine(models.Model):
             closed=engine.CLOSED_PAYMENT_STATES,
         )
 
+    @api.model
+    def _dunning_due_date_sql(self, line, move):
+        """The due date of an item (``engine.due_date_of``) as SQL on the aliases
+        ``line`` and ``move``: its maturity, else its invoice date, else its date."""
+        line, move = SQL.identifier(line), SQL.identifier(move)
+        return SQL(
+            "COALESCE(%s.date_maturity, %s.invoice_date, %s.date)", line, move, line
+        )
+
     def _dunning_engine_items(self):
         """These lines, as far as they are open items, as engine items (one move's, from
         the cache: the run and the statement read them in SQL)."""

@@ -118,7 +118,7 @@ class DunningReportAging(models.Model):
     def _aging_query(self, day, company_ids=None):
         """One row per receivable item open on ``day``: its residual then is its
         balance less the reconciliations dated on or before ``day``."""
-        due = SQL("COALESCE(line.date_maturity, move.invoice_date, line.date)")
+        due = self.env["account.move.line"]._dunning_due_date_sql("line", "move")
         company_filter = (
             SQL("AND line.company_id IN %s", tuple(company_ids))
             if company_ids

@@ -17,11 +17,11 @@ DASHBOARD_PERIODS = {"1m": 1, "3m": 3, "12m": 12}
 
 def month_ends(date_from, date_to):
     """[(first day, last day)] of each calendar month from ``date_from`` to
-    ``date_to``, both included."""
+    ``date_to``, both included; the last month ends on ``date_to``."""
     months = []
     start = fields.Date.start_of(date_from, "month")
     while start <= date_to:
-        end = fields.Date.end_of(start, "month")
+        end = min(fields.Date.end_of(start, "month"), date_to)
         months.append((start, end))
         start = end + timedelta(days=1)
     return months
@@ -75,8 +75,8 @@ class DunningReportKpi(models.AbstractModel):
 
     @api.model
     def _current_receivables(self, company, days):
-        """{day: receivables not yet due on ``day``}: items issued by then, due after,
-        less what was reconciled by then."""
+        """{day: receivables not yet due on ``day``}: items issued by then, due that day
+        or after (not overdue, as in the aging), less what was reconciled by then."""
         if not days:
             return {}
         self.env.cr.execute(
@@ -93,12 +93,13 @@ class DunningReportKpi(models.AbstractModel):
                   FROM unnest(%(days)s::date[]) AS day(day)
                   JOIN account_move_line line
                     ON line.date <= day.day
-                   AND COALESCE(line.date_maturity, line.date) > day.day
+                  JOIN account_move move ON move.id = line.move_id
                   JOIN account_account account ON account.id = line.account_id
-                 WHERE %(receivable)s
+                 WHERE %(receivable)s AND %(due)s >= day.day
               GROUP BY day.day
                 """,
                 days=list(days),
+                due=self.env["account.move.line"]._dunning_due_date_sql("line", "move"),
                 receivable=self._receivable_filter(company),
             )
         )
@@ -169,13 +170,13 @@ class DunningReportKpi(models.AbstractModel):
 
     @api.model
     def _dashboard_period(self, period, today):
-        """(first day, last day) of the complete months a dashboard period covers: the
-        current month so far counts as the last one."""
+        """(first day, last day) of the months a dashboard period covers: the current
+        month so far (up to ``today``, the day the aging is read on) is the last one."""
         months = DASHBOARD_PERIODS.get(period, DASHBOARD_PERIODS["3m"])
         first = fields.Date.subtract(
             fields.Date.start_of(today, "month"), months=months - 1
         )
-        return first, fields.Date.end_of(today, "month")
+        return first, today
 
     @api.model
     def get_dashboard(self, period="3m"):
@@ -289,7 +290,7 @@ class DunningReportKpi(models.AbstractModel):
                 """
                 SELECT currency.name,
                        line.amount_residual_currency,
-                       COALESCE(line.date_maturity, move.invoice_date, line.date),
+                       %(due)s,
                        move.dunning_expected_pay_date,
                        (SELECT MIN(promise.promise_date)
                           FROM %(rel)s rel
@@ -309,6 +310,7 @@ class DunningReportKpi(models.AbstractModel):
                 promise_col=SQL.identifier(promise_moves.column1),
                 move_col=SQL.identifier(promise_moves.column2),
                 company=company.id,
+                due=self.env["account.move.line"]._dunning_due_date_sql("line", "move"),
                 open=self.env["account.move.line"]._dunning_open_sql(
                     "line", "move", "account"
                 ),

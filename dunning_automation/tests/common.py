@@ -104,3 +104,28 @@ class DunningCommon(AccountTestInvoicingCommon):
         if partner:
             domain.append(("partner_id", "=", partner.id))
         return self.env["dunning.communication"].search(domain, order="id")
+
+
+class DunningScheduledCommon(DunningCommon):
+    """What the scheduled action evaluates: five customers one invoice overdue each,
+    in batches of two, and every company with a sender."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "dunning_automation.batch_size", 2
+        )
+        cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
+        # the scheduled run covers every company: none of them left without a sender
+        cls.env["res.company"].search(
+            [("email", "=", False)]
+        ).email = "billing@elsewhere.example.com"
+        cls.customers = cls.env["res.partner"].create(
+            [
+                {"name": f"Customer {index}", "email": f"c{index}@example.com"}
+                for index in range(5)
+            ]
+        )
+        for customer in cls.customers:
+            cls._invoice(customer, days(-8))

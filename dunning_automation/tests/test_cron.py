@@ -9,33 +9,13 @@ from odoo.tools import mute_logger
 
 from odoo.addons.dunning_automation.models.dunning_run import DunningRun
 
-from .common import TODAY, DunningCommon, days
+from .common import TODAY, DunningScheduledCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDunningCron(DunningCommon):
+class TestDunningCron(DunningScheduledCommon):
     """The scheduled action through the real scheduler, with its commits (registry test
     mode)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "dunning_automation.batch_size", 2
-        )
-        cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
-        # the scheduled run covers every company: none of them left without a sender
-        cls.env["res.company"].search(
-            [("email", "=", False)]
-        ).email = "billing@elsewhere.example.com"
-        cls.customers = cls.env["res.partner"].create(
-            [
-                {"name": f"Customer {index}", "email": f"c{index}@example.com"}
-                for index in range(5)
-            ]
-        )
-        for customer in cls.customers:
-            cls._invoice(customer, days(-8))
 
     def _trigger_cron(self):
         with freeze_time(TODAY), self.enter_registry_test_mode():

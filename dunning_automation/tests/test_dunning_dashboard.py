@@ -46,7 +46,32 @@ class TestDunningDashboard(HttpCase):
             .get_dashboard("12m")
         )
         self.assertEqual(data["date_from"], str(date(2025, 4, 1)))
-        self.assertEqual(data["date_to"], str(date(2026, 3, 31)))
+        self.assertEqual(data["date_to"], str(date(2026, 3, 16)), "the month so far")
         self.assertIsNone(data["kpis"]["dso"])
         self.assertEqual({row["amount"] for row in data["aging"]}, {0.0})
         self.assertEqual(len(data["months"]), 12)
+
+    def test_dashboard_overdue_is_the_aging_overdue(self):
+        """The headline "Overdue" and the aging chart read the same items: an invoice
+        due today is not overdue in either."""
+        Kpi = self.env["dunning.report.kpi"]
+
+        def figures():
+            data = Kpi.get_dashboard("1m")
+            self.assertEqual(data["date_to"], data["report_date"])
+            aging = {row["bucket"]: row["amount"] for row in data["aging"]}
+            self.assertAlmostEqual(
+                data["kpis"]["overdue"],
+                sum(amount for bucket, amount in aging.items() if bucket != "not_due"),
+            )
+            self.assertAlmostEqual(data["kpis"]["current"], aging["not_due"])
+            return data["kpis"]["current"], data["kpis"]["overdue"]
+
+        current, overdue = figures()
+        customer = self.env["res.partner"].create({"name": "Due Today Customer"})
+        post_overdue_invoice(self.env, customer, 0, amount=1000.0)
+        post_overdue_invoice(self.env, customer, 10, amount=300.0)
+        Kpi.env["dunning.report.aging"].invalidate_model()
+        new_current, new_overdue = figures()
+        self.assertAlmostEqual(new_current - current, 1000.0)
+        self.assertAlmostEqual(new_overdue - overdue, 300.0)

@@ -6,35 +6,19 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.dunning_automation.tests.common import TODAY, DunningCommon, days
+from odoo.addons.dunning_automation.tests.common import (
+    TODAY,
+    DunningScheduledCommon,
+)
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
-class TestDunningQueue(DunningCommon):
+class TestDunningQueue(DunningScheduledCommon):
     """A run on the job queue: one job per batch of customers, then one that closes
     the run."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "dunning_automation.batch_size", 2
-        )
-        cls.cron = cls.env.ref("dunning_automation.ir_cron_dunning_run")
-        cls.env["res.company"].search(
-            [("email", "=", False)]
-        ).email = "billing@elsewhere.example.com"
-        cls.customers = cls.env["res.partner"].create(
-            [
-                {"name": f"Customer {index}", "email": f"c{index}@example.com"}
-                for index in range(5)
-            ]
-        )
-        for customer in cls.customers:
-            cls._invoice(customer, days(-8))
 
     def _run(self):
         return self.env["dunning.run"].create(
