@@ -144,15 +144,17 @@ class DunningRiskBacktest(models.TransientModel):
                     late=pct(predictions.loc[low, "late"].mean()),
                 )
             )
+
         # read before the calls: the translation extractor would take their keys
         # for terms
-        auc, baseline_auc = (
-            float(summary.at[method, "auc"]) for method in ("model", "baseline")
-        )
-        mae, baseline_mae = (
-            float(summary.at[method, "pay_date_mae_days"])
-            for method in ("model", "baseline")
-        )
+        def model_and_baseline(metric):
+            return (
+                float(summary.at[method, metric]) for method in ("model", "baseline")
+            )
+
+        auc, baseline_auc = model_and_baseline("auc")
+        mae, baseline_mae = model_and_baseline("pay_date_mae_days")
+        top, baseline_top = model_and_baseline("top_20_late_share")
         if math.isfinite(auc):
             sentences.append(
                 self.env._(
@@ -163,10 +165,6 @@ class DunningRiskBacktest(models.TransientModel):
                     baseline=pct(baseline_auc),
                 )
             )
-        top, baseline_top = (
-            float(summary.at[method, "top_20_late_share"])
-            for method in ("model", "baseline")
-        )
         if math.isfinite(top):
             sentences.append(
                 self.env._(
